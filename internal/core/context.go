@@ -1,0 +1,31 @@
+package core
+
+import "context"
+
+// Actor is who makes a request and from where: what the services check permissions against
+// and write into the audit log and the security emails.
+type Actor struct {
+	User *User
+	IP   string
+}
+
+type actorKey struct{}
+
+// WithActor returns a context carrying the actor.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// ActorFrom returns the request's actor; its User is nil for an anonymous request.
+func ActorFrom(ctx context.Context) Actor {
+	a, _ := ctx.Value(actorKey{}).(Actor)
+	return a
+}
+
+// UserFrom returns the signed-in user of the request, or an EUNAUTHORIZED error.
+func UserFrom(ctx context.Context) (*User, error) {
+	if u := ActorFrom(ctx).User; u != nil {
+		return u, nil
+	}
+	return nil, Errorf(EUNAUTHORIZED, "Authentication credentials were not provided.")
+}

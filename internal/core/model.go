@@ -1,0 +1,117 @@
+package core
+
+import "time"
+
+// User is a person who signs in. PasswordHash never leaves the server.
+type User struct {
+	ID             int64
+	Email          string
+	Name           string
+	PasswordHash   string
+	Active         bool
+	SessionVersion int64
+	CreatedAt      time.Time
+}
+
+// DisplayName returns the name, or the email when the user gave none.
+func (u *User) DisplayName() string {
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.Email
+}
+
+// Org is an organization.
+type Org struct {
+	ID        int64
+	Slug      string
+	Name      string
+	CreatedAt time.Time
+}
+
+// Membership is a user's role in one organization.
+type Membership struct {
+	Org       Org
+	User      User
+	Role      Role
+	CreatedAt time.Time
+}
+
+// Invite is a pending invitation of an email address to an organization.
+type Invite struct {
+	ID        int64
+	OrgID     int64
+	Email     string
+	Role      Role
+	CreatedAt time.Time
+}
+
+// Team is a group of members within an organization.
+type Team struct {
+	ID        int64
+	OrgID     int64
+	Slug      string
+	Name      string
+	CreatedAt time.Time
+}
+
+// Project belongs to an organization and optionally to a team.
+type Project struct {
+	ID        int64
+	OrgID     int64
+	TeamID    int64 // 0 when the project has no team
+	Slug      string
+	Name      string
+	Platform  string
+	CreatedAt time.Time
+}
+
+// AuditEntry records one security-relevant change in an organization.
+type AuditEntry struct {
+	ID         int64
+	OrgID      int64
+	ActorID    int64
+	ActorEmail string
+	Event      string
+	Target     string
+	IP         string
+	CreatedAt  time.Time
+}
+
+// Audit events.
+const (
+	AuditOrgTokenCreated         = "org-auth-token.create"
+	AuditOrgTokenRenamed         = "org-auth-token.rename"
+	AuditOrgTokenRevoked         = "org-auth-token.remove"
+	AuditIntegrationCreated      = "sentry-app.add"
+	AuditIntegrationEdited       = "sentry-app.edit"
+	AuditIntegrationDeleted      = "sentry-app.remove"
+	AuditIntegrationTokenCreated = "sentry-app-token.add"
+	AuditIntegrationTokenRotated = "sentry-app-token.rotate"
+	AuditIntegrationTokenRevoked = "sentry-app-token.remove"
+	AuditMemberAdded             = "member.add"
+	AuditMemberInvited           = "member.invite"
+	AuditMemberRoleChanged       = "member.edit"
+	AuditMemberRemoved           = "member.remove"
+	AuditOrgCreated              = "org.create"
+)
+
+// Page asks for one page of a list: at most Limit rows after skipping Offset.
+type Page struct {
+	Offset int
+	Limit  int
+}
+
+// Normalize clamps the page to sane bounds so a request cannot ask for everything at once.
+func (p Page) Normalize(defaultLimit, maxLimit int) Page {
+	if p.Limit <= 0 {
+		p.Limit = defaultLimit
+	}
+	if p.Limit > maxLimit {
+		p.Limit = maxLimit
+	}
+	if p.Offset < 0 {
+		p.Offset = 0
+	}
+	return p
+}

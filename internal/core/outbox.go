@@ -1,0 +1,65 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// Mail templates an outbox message can name; internal/mail renders each one.
+const (
+	MailInvite           = "invite"
+	MailOrgTokenCreated  = "org-token-created"
+	MailUserTokenCreated = "user-token-created"
+)
+
+// OutboxMessage is an email waiting to be delivered. It is written in the same transaction as
+// the change that causes it, so a crash or an SMTP outage delays mail but never loses it.
+// Data holds the template's parameters as JSON; it never holds a token's value.
+type OutboxMessage struct {
+	ID            int64
+	To            string
+	Template      string
+	Data          []byte
+	Attempts      int
+	NextAttemptAt time.Time
+	SentAt        *time.Time
+	LastError     string
+	CreatedAt     time.Time
+}
+
+// Outbox is the store the background sender works from.
+type Outbox interface {
+	// DueMessages returns unsent messages whose next attempt is at or before now, oldest first.
+	DueMessages(ctx context.Context, now time.Time, limit int) ([]OutboxMessage, error)
+	// MarkSent records delivery so the message is never sent again.
+	MarkSent(ctx context.Context, id int64, at time.Time) error
+	// MarkFailed records a failed attempt and when to try again.
+	MarkFailed(ctx context.Context, id int64, reason string, next time.Time) error
+}
+
+// InviteMail is the data of a MailInvite message.
+type InviteMail struct {
+	OrgName      string `json:"org_name"`
+	InviterEmail string `json:"inviter_email"`
+	Role         string `json:"role"`
+	AcceptURL    string `json:"accept_url"`
+}
+
+// OrgTokenCreatedMail is the data of a MailOrgTokenCreated message.
+type OrgTokenCreatedMail struct {
+	ActorEmail string    `json:"actor_email"`
+	TokenName  string    `json:"token_name"`
+	OrgName    string    `json:"org_name"`
+	IP         string    `json:"ip"`
+	Time       time.Time `json:"time"`
+	ReviewURL  string    `json:"review_url"`
+}
+
+// UserTokenCreatedMail is the data of a MailUserTokenCreated message.
+type UserTokenCreatedMail struct {
+	AccountEmail string    `json:"account_email"`
+	TokenName    string    `json:"token_name"`
+	IP           string    `json:"ip"`
+	Time         time.Time `json:"time"`
+	ReviewURL    string    `json:"review_url"`
+}
