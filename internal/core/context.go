@@ -7,6 +7,20 @@ import "context"
 type Actor struct {
 	User *User
 	IP   string
+	// Operator marks the person at the server's console (the tokenboard admin commands): every
+	// permission check passes, and the audit log names "operator".
+	Operator bool
+}
+
+// Email returns the actor's email for audit entries and security emails.
+func (a Actor) Email() string {
+	switch {
+	case a.User != nil:
+		return a.User.Email
+	case a.Operator:
+		return "operator"
+	}
+	return "anonymous"
 }
 
 type actorKey struct{}

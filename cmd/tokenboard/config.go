@@ -1,0 +1,75 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Config is the whole configuration, from flags and TOKENBOARD_* variables (flags win).
+type Config struct {
+	Addr        string
+	Data        string
+	BaseURL     string
+	SMTPURL     string
+	MailFrom    string
+	Demo        bool
+	BehindProxy bool
+	LogFormat   string
+}
+
+// configVar describes one setting: its flag, its environment variable and its help.
+type configVar struct {
+	flag, env, help string
+	str             *string
+	boolean         *bool
+	def             string
+}
+
+func (c *Config) vars() []configVar {
+	return []configVar{
+		{flag: "addr", env: "TOKENBOARD_ADDR", str: &c.Addr, def: "127.0.0.1:9000", help: "address to listen on"},
+		{flag: "data", env: "TOKENBOARD_DATA", str: &c.Data, def: "./data", help: "folder holding tokenboard.db and outgoing mail"},
+		{flag: "base-url", env: "TOKENBOARD_BASE_URL", str: &c.BaseURL, help: "public URL used in links, emails and org tokens (default http://<addr>)"},
+		{flag: "smtp-url", env: "TOKENBOARD_SMTP_URL", str: &c.SMTPURL, help: "SMTP server, smtp://user:pass@host:port (STARTTLS when offered) or smtps://…; without it mail is written to <data>/mail/"},
+		{flag: "mail-from", env: "TOKENBOARD_MAIL_FROM", str: &c.MailFrom, def: "tokenboard <tokenboard@localhost>", help: "From address of outgoing mail"},
+		{flag: "demo", env: "TOKENBOARD_DEMO", boolean: &c.Demo, help: "seed the demo organizations into an empty database"},
+		{flag: "behind-proxy", env: "TOKENBOARD_BEHIND_PROXY", boolean: &c.BehindProxy, help: "trust X-Forwarded-For for client IPs (only behind a proxy that sets it)"},
+		{flag: "log-format", env: "TOKENBOARD_LOG_FORMAT", str: &c.LogFormat, def: "text", help: "log format: text or json"},
+	}
+}
+
+// register adds the settings to fs, with environment values as defaults.
+func (c *Config) register(fs *flag.FlagSet) {
+	for _, v := range c.vars() {
+		env, set := os.LookupEnv(v.env)
+		help := v.help + " [$" + v.env + "]"
+		if v.boolean != nil {
+			b, _ := strconv.ParseBool(env)
+			fs.BoolVar(v.boolean, v.flag, set && b, help)
+		} else {
+			def := v.def
+			if set {
+				def = env
+			}
+			fs.StringVar(v.str, v.flag, def, help)
+		}
+	}
+}
+
+// finish derives defaults that depend on other settings and checks the result.
+func (c *Config) finish() error {
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
+		return fmt.Errorf("--base-url must start with http:// or https://, got %q", c.BaseURL)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("--log-format must be text or json")
+	}
+	return nil
+}

@@ -1,0 +1,166 @@
+package core
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// OrgToken is an organization auth token (sntrys_), for CI and sentry-cli. Its plaintext is
+// never stored: only its hash and last four characters.
+type OrgToken struct {
+	ID        int64
+	OrgID     int64
+	Name      string
+	LastChars string
+	Scopes    ScopeSet
+	CreatedBy int64
+	CreatedAt time.Time
+	ExpiresAt *time.Time
+	// LastUsedAt and LastUsedProject (a project slug, "" when none) feed "Last access".
+	LastUsedAt        *time.Time
+	LastUsedProjectID int64
+	LastUsedProject   string
+}
+
+// NewOrgToken is what the create form and the API submit.
+type NewOrgToken struct {
+	Name      string
+	ExpiresAt *time.Time
+}
+
+// OrgTokenScopes is the fixed scope set of every org token.
+var OrgTokenScopes = NewScopeSet(ScopeOrgCI)
+
+// MaxTokenNameLength is the longest token name accepted.
+const MaxTokenNameLength = 255
+
+// ValidateTokenName trims a token name and checks it; required names may not be blank.
+func ValidateTokenName(name string, required bool) (string, error) {
+	name = strings.TrimSpace(name)
+	if required && name == "" {
+		return "", FieldError("name", "The name cannot be blank.")
+	}
+	if utf8.RuneCountInString(name) > MaxTokenNameLength {
+		return "", FieldError("name", "The name cannot be longer than 255 characters.")
+	}
+	return name, nil
+}
+
+// Expired reports whether a token with this expiry has expired at now.
+func Expired(expiresAt *time.Time, now time.Time) bool {
+	return expiresAt != nil && !now.Before(*expiresAt)
+}
+
+// OrgTokenService manages organization auth tokens. Any member (org:read) may list, create and
+// rename; only owners and managers (org:write) may revoke.
+type OrgTokenService interface {
+	// OrgTokens returns a page of the organization's live tokens in Sentry's order: last used
+	// first (never used last), then by name, then newest.
+	OrgTokens(ctx context.Context, orgID int64, page Page) ([]OrgToken, error)
+	// OrgToken returns one live token of the organization; revoked or foreign ids are ENOTFOUND.
+	OrgToken(ctx context.Context, orgID, id int64) (*OrgToken, error)
+	// CreateOrgToken creates a token and returns it with its plaintext, the only time the
+	// plaintext exists outside the client. The audit entry and one security email per owner
+	// are written in the same transaction.
+	CreateOrgToken(ctx context.Context, orgID int64, n NewOrgToken) (*OrgToken, string, error)
+	// RenameOrgToken changes a token's name.
+	RenameOrgToken(ctx context.Context, orgID, id int64, name string) (*OrgToken, error)
+	// RevokeOrgToken deactivates a token; the next request with it fails.
+	RevokeOrgToken(ctx context.Context, orgID, id int64) error
+}
+
+// UserToken is a user auth token (sntryu_): it acts for its user, within its scopes.
+type UserToken struct {
+	ID         int64
+	UserID     int64
+	Name       string
+	LastChars  string
+	Scopes     ScopeSet
+	CreatedAt  time.Time
+	ExpiresAt  *time.Time
+	LastUsedAt *time.Time
+}
+
+// NewUserToken is what the create form and the API submit. Scopes are stored expanded.
+type NewUserToken struct {
+	Name      string
+	Scopes    ScopeSet
+	ExpiresAt *time.Time
+}
+
+// UserTokenService manages the actor's own user auth tokens; nobody reaches another's.
+type UserTokenService interface {
+	// UserTokens returns the actor's tokens, newest first (expired ones included).
+	UserTokens(ctx context.Context) ([]UserToken, error)
+	// UserToken returns one of the actor's tokens.
+	UserToken(ctx context.Context, id int64) (*UserToken, error)
+	// CreateUserToken creates a token and returns its plaintext once; the security email to
+	// the user is queued in the same transaction.
+	CreateUserToken(ctx context.Context, n NewUserToken) (*UserToken, string, error)
+	// RenameUserToken changes (or clears) a token's name.
+	RenameUserToken(ctx context.Context, id int64, name string) (*UserToken, error)
+	// RevokeUserToken deletes a token; the next request with it fails.
+	RevokeUserToken(ctx context.Context, id int64) error
+}
+
+// EffectiveUserTokenScopes is what a user token may do in an organization: its own scopes
+// intersected with the user's current role there. A non-member has none.
+func EffectiveUserTokenScopes(tokenScopes ScopeSet, role Role, isMember bool) ScopeSet {
+	if !isMember {
+		return 0
+	}
+	return tokenScopes.Expand().Intersect(role.Scopes())
+}
+
+// Integration is an internal integration (a Sentry "custom integration") of an organization.
+type Integration struct {
+	ID              int64
+	OrgID           int64
+	Slug            string
+	Name            string
+	WebhookURL      string
+	AlertRuleAction bool
+	Events          []string // of "issue", "error", "comment"
+	Overview        string
+	Scopes          ScopeSet
+	CreatedBy       int64
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	// TokenCount is the number of live tokens, filled by list queries.
+	TokenCount int
+}
+
+// IntegrationToken is a token (sntryi_) of an internal integration.
+type IntegrationToken struct {
+	ID            int64
+	IntegrationID int64
+	LastChars     string
+	Scopes        ScopeSet
+	CreatedAt     time.Time
+	LastUsedAt    *time.Time
+}
+
+// Principal is who a bearer token speaks for, as the API's authentication finds it.
+type Principal struct {
+	Kind    TokenKind
+	TokenID int64
+	// User is set for user tokens.
+	User *User
+	// OrgID is the only organization an org or integration token reaches.
+	OrgID int64
+	// IntegrationID is set for integration tokens.
+	IntegrationID int64
+	// Scopes are the token's own scopes, expanded.
+	Scopes    ScopeSet
+	ExpiresAt *time.Time
+}
+
+// TokenAuthenticator finds the live token behind a parsed bearer token.
+type TokenAuthenticator interface {
+	// AuthenticateToken returns the principal of a live token, or an EUNAUTHORIZED error with
+	// Sentry's message: "Invalid token", "Invalid org token", "Token expired" or "User
+	// inactive or deleted". It does one indexed lookup by hash.
+	AuthenticateToken(ctx context.Context, t ParsedToken) (*Principal, error)
+}

@@ -1,0 +1,181 @@
+// Package sqlite stores tokenboard's data in an embedded SQLite database (modernc.org/sqlite)
+// and implements the core services: every query of the project lives here.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlitelib "modernc.org/sqlite/lib"
+
+	"github.com/tokenboard/tokenboard/internal/core"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is the database and the implementation of the core services.
+type DB struct {
+	db *sql.DB
+	// Now is the clock; tests replace it to test expiry.
+	Now func() time.Time
+	// BaseURL is the server's public URL, written into org tokens and email links.
+	BaseURL string
+	// PasswordCost is the bcrypt cost of new password hashes.
+	PasswordCost int
+	// MailQueued, when set, is called after a transaction that queued mail commits, so the
+	// sender delivers it at once instead of at its next poll.
+	MailQueued func()
+
+	mailPending atomic.Bool
+}
+
+// Open opens (creating if needed) the database file at path and applies pending migrations.
+// The pragmas are in the DSN so that every pooled connection gets them; _txlock=immediate takes
+// the write lock at BEGIN, so concurrent read-then-write transactions wait instead of failing
+// with SQLITE_BUSY.
+func Open(ctx context.Context, path string) (*DB, error) {
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db := &DB{db: sqldb, Now: func() time.Time { return time.Now().UTC() }, PasswordCost: defaultPasswordCost}
+	if err := db.Migrate(ctx); err != nil {
+		sqldb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.db.Close() }
+
+// Migrate applies the embedded migrations that have not run yet, each in its own transaction,
+// in the order of their numbered file names.
+func (db *DB) Migrate(ctx context.Context) error {
+	if _, err := db.db.ExecContext(ctx,
+		`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		err := db.inTx(ctx, func(tx *sql.Tx) error {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			body, err := migrations.ReadFile(name)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, name, db.Now().Unix())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// inTx runs fn in a transaction, committing when it returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if db.mailPending.Swap(false) && db.MailQueued != nil {
+		db.MailQueued()
+	}
+	return nil
+}
+
+// IsEmpty reports whether the database has no users yet (a fresh install).
+func (db *DB) IsEmpty(ctx context.Context) (bool, error) {
+	var n int
+	err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM users LIMIT 1)`).Scan(&n)
+	return n == 0, err
+}
+
+// conflictAs turns a uniqueness violation into a core validation error on field, by SQLite's
+// extended error code (never by matching the message); other errors pass through.
+func conflictAs(err error, field, message string) error {
+	var serr *sqlite.Error
+	if errors.As(err, &serr) && (serr.Code() == sqlitelib.SQLITE_CONSTRAINT_UNIQUE ||
+		serr.Code() == sqlitelib.SQLITE_CONSTRAINT_PRIMARYKEY) {
+		e := core.FieldError(field, message)
+		e.Code = core.ECONFLICT
+		return e
+	}
+	return err
+}
+
+// notFound turns sql.ErrNoRows into a core ENOTFOUND error with the given message.
+func notFound(err error, message string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return core.Errorf(core.ENOTFOUND, "%s", message)
+	}
+	return err
+}
+
+// unix converts a time to the stored form.
+func unix(t time.Time) int64 { return t.Unix() }
+
+// fromUnix converts a stored time back.
+func fromUnix(s int64) time.Time { return time.Unix(s, 0).UTC() }
+
+// nullableUnix converts an optional time to the stored form.
+func nullableUnix(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.Unix(), Valid: true}
+}
+
+// fromNullUnix converts an optional stored time back.
+func fromNullUnix(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := fromUnix(n.Int64)
+	return &t
+}
+
+// scopesColumn is the stored form of a scope set: sorted names joined by spaces.
+func scopesColumn(s core.ScopeSet) string { return strings.Join(s.Names(), " ") }
+
+// parseScopesColumn reads a stored scope set back.
+func parseScopesColumn(s string) core.ScopeSet {
+	set, _ := core.ParseScopeSet(strings.Fields(s))
+	return set
+}

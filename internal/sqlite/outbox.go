@@ -1,0 +1,60 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/tokenboard/tokenboard/internal/core"
+)
+
+// enqueueMail writes an outbox message within tx, so that it commits or rolls back with the
+// change that causes it.
+func (db *DB) enqueueMail(ctx context.Context, tx *sql.Tx, to, template string, data any) error {
+	body, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	now := unix(db.Now())
+	_, err = tx.ExecContext(ctx, `INSERT INTO outbox (to_addr, template, data, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?)`, to, template, body, now, now)
+	db.mailPending.Store(true)
+	return err
+}
+
+// DueMessages returns unsent messages whose next attempt is due, oldest first.
+func (db *DB) DueMessages(ctx context.Context, now time.Time, limit int) ([]core.OutboxMessage, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT id, to_addr, template, data, attempts, next_attempt_at,
+		last_error, created_at FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ?
+		ORDER BY next_attempt_at, id LIMIT ?`, unix(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []core.OutboxMessage
+	for rows.Next() {
+		var m core.OutboxMessage
+		var next, created int64
+		if err := rows.Scan(&m.ID, &m.To, &m.Template, &m.Data, &m.Attempts, &next, &m.LastError, &created); err != nil {
+			return nil, err
+		}
+		m.NextAttemptAt, m.CreatedAt = fromUnix(next), fromUnix(created)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// MarkSent records delivery; a message already marked sent stays as it was.
+func (db *DB) MarkSent(ctx context.Context, id int64, at time.Time) error {
+	_, err := db.db.ExecContext(ctx, `UPDATE outbox SET sent_at = ?, attempts = attempts + 1
+		WHERE id = ? AND sent_at IS NULL`, unix(at), id)
+	return err
+}
+
+// MarkFailed records a failed attempt and when to try again.
+func (db *DB) MarkFailed(ctx context.Context, id int64, reason string, next time.Time) error {
+	_, err := db.db.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?,
+		next_attempt_at = ? WHERE id = ? AND sent_at IS NULL`, reason, unix(next), id)
+	return err
+}

@@ -1,0 +1,23 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+)
+
+// Secret returns the named secret, generating and storing size random bytes on first use.
+func (db *DB) Secret(ctx context.Context, name string, size int) ([]byte, error) {
+	var value []byte
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&value)
+		if err != sql.ErrNoRows {
+			return err
+		}
+		value = make([]byte, size)
+		rand.Read(value)
+		_, err = tx.ExecContext(ctx, `INSERT INTO secrets (name, value) VALUES (?, ?)`, name, value)
+		return err
+	})
+	return value, err
+}

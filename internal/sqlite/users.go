@@ -1,0 +1,174 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/tokenboard/tokenboard/internal/core"
+)
+
+const defaultPasswordCost = 11
+
+// dummyHash is compared against when the email is unknown, so that a wrong email and a wrong
+// password take about the same time and cannot be told apart.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("tokenboard-timing-equalizer"), defaultPasswordCost)
+
+const userColumns = `id, email, name, password_hash, active, session_version, created_at`
+
+func scanUser(row interface{ Scan(...any) error }) (*core.User, error) {
+	var u core.User
+	var created int64
+	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Active, &u.SessionVersion, &created); err != nil {
+		return nil, err
+	}
+	u.CreatedAt = fromUnix(created)
+	return &u, nil
+}
+
+// CreateUser validates and stores a new active user.
+func (db *DB) CreateUser(ctx context.Context, n core.NewUser) (*core.User, error) {
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(n.Password), db.PasswordCost)
+	if err != nil {
+		return nil, err
+	}
+	var u *core.User
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		u, err = insertUser(ctx, tx, db, n, string(hash))
+		return err
+	})
+	return u, err
+}
+
+func insertUser(ctx context.Context, tx *sql.Tx, db *DB, n core.NewUser, hash string) (*core.User, error) {
+	row := tx.QueryRowContext(ctx, `INSERT INTO users (email, name, password_hash, created_at)
+		VALUES (?, ?, ?, ?) RETURNING `+userColumns, n.Email, n.Name, hash, unix(db.Now()))
+	u, err := scanUser(row)
+	if err != nil {
+		return nil, conflictAs(err, "email", "An account with this email already exists.")
+	}
+	return u, nil
+}
+
+// Authenticate returns the active user with that email and password.
+func (db *DB) Authenticate(ctx context.Context, email, password string) (*core.User, error) {
+	invalid := core.Errorf(core.EUNAUTHORIZED, "Incorrect email or password.")
+	u, err := db.UserByEmail(ctx, strings.TrimSpace(email))
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return nil, invalid
+	} else if err != nil {
+		return nil, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil || !u.Active {
+		return nil, invalid
+	}
+	return u, nil
+}
+
+// UserByID returns a user.
+func (db *DB) UserByID(ctx context.Context, id int64) (*core.User, error) {
+	u, err := scanUser(db.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	return u, notFound(err, "User not found.")
+}
+
+// UserByEmail returns a user by email, case-insensitively.
+func (db *DB) UserByEmail(ctx context.Context, email string) (*core.User, error) {
+	u, err := scanUser(db.db.QueryRowContext(ctx,
+		`SELECT `+userColumns+` FROM users WHERE email = ? COLLATE NOCASE`, email))
+	return u, notFound(err, "User not found.")
+}
+
+// UpdateUserDetails changes the actor's own name and email.
+func (db *DB) UpdateUserDetails(ctx context.Context, name, email string) (*core.User, error) {
+	actor, err := core.UserFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name, email = strings.TrimSpace(name), strings.TrimSpace(email)
+	fields := map[string]string{}
+	if msg := core.ValidateEmail(email); msg != "" {
+		fields["email"] = msg
+	}
+	if len([]rune(name)) > 200 {
+		fields["name"] = "The name cannot be longer than 200 characters."
+	}
+	if len(fields) > 0 {
+		return nil, &core.Error{Code: core.EINVALID, Message: "Please correct the errors below.", Fields: fields}
+	}
+	u, err := scanUser(db.db.QueryRowContext(ctx, `UPDATE users SET name = ?, email = ? WHERE id = ?
+		RETURNING `+userColumns, name, email, actor.ID))
+	if err != nil {
+		return nil, conflictAs(err, "email", "An account with this email already exists.")
+	}
+	return u, nil
+}
+
+// ChangePassword changes the actor's password and signs out every other session.
+func (db *DB) ChangePassword(ctx context.Context, current, next string) (*core.User, error) {
+	actor := core.ActorFrom(ctx)
+	if actor.User == nil {
+		return nil, core.Errorf(core.EUNAUTHORIZED, "Authentication credentials were not provided.")
+	}
+	u, err := db.UserByID(ctx, actor.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(current)) != nil {
+		return nil, core.FieldError("current_password", "The password you entered is not correct.")
+	}
+	if msg := core.ValidatePassword(next); msg != "" {
+		return nil, core.FieldError("new_password", msg)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(next), db.PasswordCost)
+	if err != nil {
+		return nil, err
+	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		u, err = scanUser(tx.QueryRowContext(ctx, `UPDATE users SET password_hash = ?,
+			session_version = session_version + 1 WHERE id = ? RETURNING `+userColumns, string(hash), u.ID))
+		if err != nil {
+			return err
+		}
+		return db.logAccount(ctx, tx, u.ID, core.AccountPasswordChanged, "")
+	})
+	return u, err
+}
+
+// logAccount writes a line of the user's own security log within tx.
+func (db *DB) logAccount(ctx context.Context, tx *sql.Tx, userID int64, event, target string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO account_log (user_id, event, target, ip, created_at)
+		VALUES (?, ?, ?, ?, ?)`, userID, event, target, core.ActorFrom(ctx).IP, unix(db.Now()))
+	return err
+}
+
+// AccountLog returns the actor's own security log, newest first.
+func (db *DB) AccountLog(ctx context.Context, page core.Page) ([]core.AccountLogEntry, error) {
+	actor, err := core.UserFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page = page.Normalize(50, 200)
+	rows, err := db.db.QueryContext(ctx, `SELECT event, target, ip, created_at FROM account_log
+		WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`, actor.ID, page.Limit, page.Offset)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []core.AccountLogEntry
+	for rows.Next() {
+		var e core.AccountLogEntry
+		var at int64
+		if err := rows.Scan(&e.Event, &e.Target, &e.IP, &at); err != nil {
+			return nil, err
+		}
+		e.CreatedAt = fromUnix(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian machine: installs what the tests need (Chromium for
+# the browser tests, the sentry-cli npm package for the client tests), then checks formatting,
+# generated code and vet, and runs every test with the race detector.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "dependencies"
+if ! command -v chromium >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium >/dev/null
+fi
+chromium --version 2>/dev/null | grep -v 'unexpected operator' || true
+if [ ! -x node_modules/@sentry/cli-linux-x64/bin/sentry-cli ]; then
+  npm install --no-save --no-audit --no-fund --ignore-scripts @sentry/cli-linux-x64@3.8.0 >/dev/null
+fi
+export TOKENBOARD_SENTRY_CLI="$PWD/node_modules/@sentry/cli-linux-x64/bin/sentry-cli"
+"$TOKENBOARD_SENTRY_CLI" --version
+go mod download
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))
+if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
+
+step "generated code is up to date"
+go generate ./...
+if [ -n "$(git status --porcelain -- '*_templ.go')" ]; then
+  echo "go generate changed files: commit the regenerated *_templ.go"; git status --porcelain -- '*_templ.go'; exit 1
+fi
+
+step "go vet"
+go vet ./...
+
+step "tests (race detector on)"
+# The fuzz corpora under testdata/fuzz run as ordinary tests here.
+go test -race -count=1 -timeout 30m ./... 2>&1 | tee /tmp/tokenboard-test.log

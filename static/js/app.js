@@ -1,0 +1,107 @@
+// tokenboard's progressive enhancements. Every page works without this file: forms post to
+// the server, which confirms, validates and refuses on its own.
+(function () {
+  "use strict";
+
+  // Confirmation before a destructive action: forms with data-confirm open an accessible
+  // <dialog> (focus moves into it, Escape cancels) instead of submitting at once. Without
+  // JavaScript the form posts to a server-side confirmation page instead.
+  function confirmDialog(message, confirmLabel, onConfirm) {
+    var dialog = document.createElement("dialog");
+    dialog.className = "confirm";
+    dialog.setAttribute("aria-labelledby", "confirm-message");
+    var body = document.createElement("div");
+    body.className = "dialog-body";
+    var p = document.createElement("p");
+    p.id = "confirm-message";
+    p.textContent = message;
+    body.appendChild(p);
+    var footer = document.createElement("div");
+    footer.className = "dialog-footer";
+    var cancel = document.createElement("button");
+    cancel.type = "button"; cancel.className = "btn"; cancel.textContent = "Cancel";
+    var ok = document.createElement("button");
+    ok.type = "button"; ok.className = "btn btn-danger btn-solid"; ok.textContent = confirmLabel || "Confirm";
+    footer.appendChild(cancel); footer.appendChild(ok);
+    dialog.appendChild(body); dialog.appendChild(footer);
+    document.body.appendChild(dialog);
+    cancel.addEventListener("click", function () { dialog.close(); });
+    ok.addEventListener("click", function () { dialog.close(); onConfirm(); });
+    dialog.addEventListener("close", function () { dialog.remove(); });
+    dialog.showModal();
+    cancel.focus();
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.confirm || form.dataset.confirmed) return;
+    event.preventDefault();
+    confirmDialog(form.dataset.confirm, form.dataset.confirmLabel, function () {
+      form.dataset.confirmed = "1";
+      var confirmed = document.createElement("input");
+      confirmed.type = "hidden"; confirmed.name = "confirmed"; confirmed.value = "1";
+      form.appendChild(confirmed);
+      form.submit();
+    });
+  });
+
+  // Copy buttons: data-copy-target names the input whose value is copied.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy-target]");
+    if (!button) return;
+    var input = document.getElementById(button.dataset.copyTarget);
+    if (!input) return;
+    input.select();
+    var done = function () {
+      var label = button.textContent;
+      button.textContent = "Copied";
+      setTimeout(function () { button.textContent = label; }, 2000);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(input.value).then(done, function () { document.execCommand("copy"); done(); });
+    } else {
+      document.execCommand("copy");
+      done();
+    }
+  });
+
+  // Permission selects: each option carries data-scopes; the preview lists the union, and
+  // the submit button marked data-needs-scopes is disabled while nothing is selected.
+  function updatePreview(form) {
+    var scopes = {};
+    form.querySelectorAll("select[data-permission]").forEach(function (select) {
+      var option = select.options[select.selectedIndex];
+      (option && option.dataset.scopes ? option.dataset.scopes.split(" ") : []).forEach(function (s) {
+        if (s) scopes[s] = true;
+      });
+    });
+    var names = Object.keys(scopes).sort();
+    var preview = form.querySelector("[data-scope-preview]");
+    if (preview) {
+      preview.textContent = "";
+      names.forEach(function (name) {
+        var tag = document.createElement("span");
+        tag.className = "tag"; tag.textContent = name;
+        preview.appendChild(tag);
+      });
+      if (names.length === 0) preview.textContent = "No permissions selected.";
+    }
+    form.querySelectorAll("[data-needs-scopes]").forEach(function (button) {
+      button.disabled = names.length === 0;
+    });
+  }
+  document.querySelectorAll("form").forEach(function (form) {
+    if (form.querySelector("select[data-permission]")) {
+      updatePreview(form);
+      form.addEventListener("change", function () { updatePreview(form); });
+    }
+  });
+
+  // Expiration: the date field shows only when "custom" is chosen.
+  document.querySelectorAll("select[data-expiry]").forEach(function (select) {
+    var date = document.getElementById(select.dataset.expiry);
+    var sync = function () { if (date) date.hidden = select.value !== "custom"; };
+    select.addEventListener("change", sync);
+    sync();
+  });
+})();

@@ -1,0 +1,63 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/views"
+)
+
+// handleAccountDetailsPage answers GET /settings/account/details/.
+func (s *Server) handleAccountDetailsPage(c echo.Context) error {
+	u := currentUser(c)
+	return s.render(c, http.StatusOK, views.AccountDetails(s.page(c, "Account Details", views.NavDetails),
+		views.AccountDetailsView{Name: u.Name, Email: u.Email}))
+}
+
+// handleAccountDetailsUpdate answers POST /settings/account/details/.
+func (s *Server) handleAccountDetailsUpdate(c echo.Context) error {
+	name, email := c.FormValue("name"), c.FormValue("email")
+	_, err := s.svc.Users.UpdateUserDetails(c.Request().Context(), name, email)
+	if isInvalid(err) {
+		view := views.AccountDetailsView{Name: name, Email: email, Errors: formErrors(err)}
+		return s.render(c, http.StatusBadRequest, views.AccountDetails(s.page(c, "Account Details", views.NavDetails), view))
+	} else if err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, "/settings/account/details/", "Saved your account details.")
+}
+
+// handleAccountSecurityPage answers GET /settings/account/security/.
+func (s *Server) handleAccountSecurityPage(c echo.Context) error {
+	return s.renderSecurity(c, http.StatusOK, nil)
+}
+
+func (s *Server) renderSecurity(c echo.Context, status int, errs views.FieldErrors) error {
+	log, err := s.svc.Users.AccountLog(c.Request().Context(), core.Page{Limit: 50})
+	if err != nil {
+		return err
+	}
+	view := views.AccountSecurityView{Errors: errs, Log: log}
+	return s.render(c, status, views.AccountSecurity(s.page(c, "Security", views.NavSecurity), view))
+}
+
+// handlePasswordChange answers POST /settings/account/security/. The session version moves
+// on, so every other session is signed out; this one is renewed.
+func (s *Server) handlePasswordChange(c echo.Context) error {
+	next := c.FormValue("new_password")
+	if next != c.FormValue("verify_password") {
+		return s.renderSecurity(c, http.StatusBadRequest, views.FieldErrors{"verify_password": "The passwords do not match."})
+	}
+	u, err := s.svc.Users.ChangePassword(c.Request().Context(), c.FormValue("current_password"), next)
+	if isInvalid(err) {
+		return s.renderSecurity(c, http.StatusBadRequest, formErrors(err))
+	} else if err != nil {
+		return err
+	}
+	if err := s.signIn(c, u); err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, "/settings/account/security/", "Changed your password. Your other sessions are signed out.")
+}

@@ -1,0 +1,138 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/views"
+)
+
+// Failed sign-ins allowed per 15 minutes, per account and per client IP.
+const (
+	maxLoginFailuresPerAccount = 10
+	maxLoginFailuresPerIP      = 50
+)
+
+// handleHome answers GET /: the first organization's settings, or the sign-in page.
+func (s *Server) handleHome(c echo.Context) error {
+	u := currentUser(c)
+	if u == nil {
+		return c.Redirect(http.StatusSeeOther, "/auth/login/")
+	}
+	orgs, err := s.svc.Orgs.UserMemberships(c.Request().Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range orgs {
+		if m.Role.CanSeeSettings() {
+			return c.Redirect(http.StatusSeeOther, "/settings/"+m.Org.Slug+"/")
+		}
+	}
+	return s.render(c, http.StatusOK, views.Home(s.page(c, "Welcome", "")))
+}
+
+// handleLoginPage answers GET /auth/login/.
+func (s *Server) handleLoginPage(c echo.Context) error {
+	next := localPath(c.QueryParam("next"))
+	if currentUser(c) != nil {
+		return c.Redirect(http.StatusSeeOther, firstNonEmpty(next, "/"))
+	}
+	return s.render(c, http.StatusOK, views.Login(s.page(c, "Sign In", ""), views.LoginView{Next: next}))
+}
+
+// handleLogin answers POST /auth/login/. A wrong password and an unknown email get the same
+// message; repeated failures per account and per IP are refused for a while.
+func (s *Server) handleLogin(c echo.Context) error {
+	email := strings.TrimSpace(c.FormValue("email"))
+	next := localPath(c.FormValue("next"))
+	view := views.LoginView{Email: email, Next: next}
+	accountKey, ipKey := "account:"+strings.ToLower(email), "ip:"+c.RealIP()
+	if s.logins.Blocked(accountKey, maxLoginFailuresPerAccount) || s.logins.Blocked(ipKey, maxLoginFailuresPerIP) {
+		view.Error = "Too many failed sign-in attempts. Please try again in a few minutes."
+		return s.render(c, http.StatusTooManyRequests, views.Login(s.page(c, "Sign In", ""), view))
+	}
+	u, err := s.svc.Users.Authenticate(c.Request().Context(), email, c.FormValue("password"))
+	if core.ErrorCode(err) == core.EUNAUTHORIZED {
+		s.logins.Fail(accountKey)
+		s.logins.Fail(ipKey)
+		view.Error = core.ErrorMessage(err)
+		return s.render(c, http.StatusUnauthorized, views.Login(s.page(c, "Sign In", ""), view))
+	} else if err != nil {
+		return err
+	}
+	s.logins.Reset(accountKey)
+	if err := s.signIn(c, u); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, firstNonEmpty(next, "/"))
+}
+
+// handleLogout answers POST /auth/logout/.
+func (s *Server) handleLogout(c echo.Context) error {
+	if err := s.signOut(c); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/auth/login/")
+}
+
+// handleRegisterPage answers GET /auth/register/.
+func (s *Server) handleRegisterPage(c echo.Context) error {
+	next := localPath(c.QueryParam("next"))
+	if currentUser(c) != nil {
+		return c.Redirect(http.StatusSeeOther, firstNonEmpty(next, "/"))
+	}
+	return s.render(c, http.StatusOK, views.Register(s.page(c, "Create Account", ""), views.RegisterView{Next: next}))
+}
+
+// handleRegister answers POST /auth/register/: creates the account and signs it in.
+func (s *Server) handleRegister(c echo.Context) error {
+	n := core.NewUser{Email: c.FormValue("email"), Name: c.FormValue("name"), Password: c.FormValue("password")}
+	next := localPath(c.FormValue("next"))
+	u, err := s.svc.Users.CreateUser(c.Request().Context(), n)
+	if isInvalid(err) {
+		view := views.RegisterView{Name: n.Name, Email: n.Email, Errors: formErrors(err), Next: next}
+		return s.render(c, http.StatusBadRequest, views.Register(s.page(c, "Create Account", ""), view))
+	} else if err != nil {
+		return err
+	}
+	if err := s.signIn(c, u); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, firstNonEmpty(next, "/organizations/new/"))
+}
+
+// handleInvitePage answers GET /accept-invite/:secret/: the invitation, or sign-up for it.
+func (s *Server) handleInvitePage(c echo.Context) error {
+	inv, org, err := s.svc.Orgs.InviteBySecret(c.Request().Context(), c.Param("secret"))
+	if err != nil {
+		return err
+	}
+	self := c.Request().URL.Path
+	if currentUser(c) == nil {
+		view := views.RegisterView{Email: inv.Email, InviteOrg: org.Name, Next: self}
+		return s.render(c, http.StatusOK, views.Register(s.page(c, "Join "+org.Name, ""), view))
+	}
+	view := views.AcceptInviteView{OrgName: org.Name, Role: inv.Role.Label(), Action: self}
+	return s.render(c, http.StatusOK, views.AcceptInvite(s.page(c, "Join "+org.Name, ""), view))
+}
+
+// handleInviteAccept answers POST /accept-invite/:secret/.
+func (s *Server) handleInviteAccept(c echo.Context) error {
+	org, err := s.svc.Orgs.AcceptInvite(c.Request().Context(), c.Param("secret"))
+	if err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, "/settings/"+org.Slug+"/", "You have joined "+org.Name+".")
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,41 @@
+package web
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/tokenboard/tokenboard/internal/core"
+)
+
+// Keys of the values middleware puts into Echo's context; only accessors below read them.
+const (
+	ctxUser = "tokenboard.user"
+	ctxOrg  = "tokenboard.org"
+)
+
+// orgScope is the organization a settings request is about and the viewer's role in it.
+type orgScope struct {
+	Org  *core.Org
+	Role core.Role
+}
+
+// currentUser returns the signed-in user, or nil.
+func currentUser(c echo.Context) *core.User {
+	u, _ := c.Get(ctxUser).(*core.User)
+	return u
+}
+
+// currentOrg returns the organization of a /settings/:org/ request. The route group's
+// middleware guarantees it is set; the zero value only appears on a wiring mistake.
+func currentOrg(c echo.Context) orgScope {
+	o, _ := c.Get(ctxOrg).(orgScope)
+	if o.Org == nil {
+		o.Org = &core.Org{}
+	}
+	return o
+}
+
+// csrfToken returns the request's CSRF token for forms.
+func csrfToken(c echo.Context) string {
+	t, _ := c.Get("csrf").(string)
+	return t
+}

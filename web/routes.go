@@ -1,0 +1,82 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// routes is the whole route table, in one place.
+func (s *Server) routes() {
+	e := s.echo
+	e.Pre(middleware.AddTrailingSlashWithConfig(middleware.TrailingSlashConfig{
+		// Sentry's URLs end in "/"; redirect the others there rather than 404. Static files
+		// and the health check keep their names.
+		Skipper:      func(c echo.Context) bool { return skipTrailingSlash(c.Request().URL.Path) },
+		RedirectCode: http.StatusMovedPermanently,
+	}))
+	e.Use(s.requestLog)
+	e.Use(middleware.Recover())
+	e.Use(s.securityHeaders)
+	e.Use(middleware.BodyLimit("1M"))
+
+	e.GET("/_health", s.handleHealth)
+	e.GET("/static/*", s.handleStatic)
+
+	// Everything below reads the session and is protected against cross-site requests.
+	app := e.Group("", s.csrf(), s.loadActor)
+	app.GET("/", s.handleHome)
+	app.GET("/auth/login/", s.handleLoginPage)
+	app.POST("/auth/login/", s.handleLogin)
+	app.GET("/auth/register/", s.handleRegisterPage)
+	app.POST("/auth/register/", s.handleRegister)
+	app.POST("/auth/logout/", s.handleLogout)
+	app.GET("/accept-invite/:secret/", s.handleInvitePage)
+
+	user := app.Group("", s.requireUser)
+	user.POST("/accept-invite/:secret/", s.handleInviteAccept)
+	user.GET("/organizations/new/", s.handleOrgNewPage)
+	user.POST("/organizations/new/", s.handleOrgCreate)
+	user.GET("/settings/account/details/", s.handleAccountDetailsPage)
+	user.POST("/settings/account/details/", s.handleAccountDetailsUpdate)
+	user.GET("/settings/account/security/", s.handleAccountSecurityPage)
+	user.POST("/settings/account/security/", s.handlePasswordChange)
+
+	org := user.Group("/settings/:org", s.requireOrgSettings)
+	org.GET("/", s.handleOrgGeneralPage)
+	org.POST("/", s.handleOrgUpdate)
+	org.GET("/members/", s.handleMembersPage)
+	org.POST("/members/", s.handleMemberAdd)
+	org.POST("/members/:user/role/", s.handleMemberRoleChange)
+	org.POST("/members/:user/remove/", s.handleMemberRemove)
+	org.GET("/projects/", s.handleProjectsPage)
+	org.POST("/projects/", s.handleProjectCreate)
+	org.GET("/audit-log/", s.handleAuditLogPage)
+}
+
+func skipTrailingSlash(path string) bool {
+	return strings.HasPrefix(path, "/static/") || path == "/_health" || strings.HasSuffix(path, "/")
+}
+
+// csrf protects every unsafe request that a browser could be tricked into sending. Echo's
+// middleware accepts a request whose Sec-Fetch-Site says same-origin, and otherwise requires
+// the token from the form or the X-CSRF-Token header; cross-site requests are refused.
+// Requests that authenticate with a bearer token carry no ambient credentials and skip it.
+func (s *Server) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		Skipper: func(c echo.Context) bool {
+			return strings.HasPrefix(c.Request().URL.Path, "/api/") && c.Request().Header.Get("Authorization") != ""
+		},
+		TokenLookup:    "header:X-CSRF-Token,form:csrf_token",
+		CookieName:     "tokenboard_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   s.secure,
+		CookieSameSite: http.SameSiteLaxMode,
+		ErrorHandler: func(err error, c echo.Context) error {
+			return echo.NewHTTPError(http.StatusForbidden, "CSRF verification failed. Reload the page and try again.")
+		},
+	})
+}

@@ -1,0 +1,157 @@
+// Package web is tokenboard's HTTP layer: the Echo router, middleware, the HTML handlers of
+// the settings screens and the /api/0 JSON handlers. It is the only package that imports Echo
+// or gorilla/sessions.
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"github.com/tokenboard/tokenboard/internal/core"
+)
+
+// Services are the core services the handlers call; cmd wires the adapters in.
+type Services struct {
+	Users   core.UserService
+	Orgs    core.OrgService
+	Secrets core.SecretStore
+}
+
+// Config is everything the web layer needs from the outside.
+type Config struct {
+	// BaseURL is the public URL: links, cookie security and the Origin check depend on it.
+	BaseURL string
+	// BehindProxy trusts X-Forwarded-For for the client IP; only set it behind a proxy that
+	// overwrites the header, or anyone can choose the IP written into the audit log.
+	BehindProxy bool
+	Services    Services
+	Static      fs.FS
+	Logger      *slog.Logger
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
+}
+
+// Server is the HTTP server.
+type Server struct {
+	echo         *echo.Echo
+	httpServer   *http.Server
+	cfg          Config
+	svc          Services
+	log          *slog.Logger
+	sessions     *sessions.CookieStore
+	cookieName   string
+	secure       bool
+	logins       *failureLimiter
+	assetVersion string
+	now          func() time.Time
+}
+
+// New builds the server and its route table. The session keys come from the secret store,
+// generated on first run, so no key is ever hard-coded.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	base, err := url.Parse(cfg.BaseURL)
+	if err != nil || base.Scheme == "" || base.Host == "" {
+		return nil, errors.New("base URL must be absolute, such as http://127.0.0.1:9000")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return time.Now().UTC() }
+	}
+	hashKey, err := cfg.Services.Secrets.Secret(ctx, "session-hash-key", 64)
+	if err != nil {
+		return nil, err
+	}
+	blockKey, err := cfg.Services.Secrets.Secret(ctx, "session-block-key", 32)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		svc:      cfg.Services,
+		log:      cfg.Logger,
+		secure:   base.Scheme == "https",
+		logins:   newFailureLimiter(cfg.Now),
+		now:      cfg.Now,
+		sessions: sessions.NewCookieStore(hashKey, blockKey),
+	}
+	s.cookieName = "tokenboard_session"
+	if s.secure {
+		// The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only
+		// and for path /, so no subdomain can plant or read it.
+		s.cookieName = "__Host-tokenboard_session"
+	}
+	s.sessions.Options = &sessions.Options{
+		Path: "/", MaxAge: int((14 * 24 * time.Hour).Seconds()),
+		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
+	}
+	s.sessions.MaxAge(s.sessions.Options.MaxAge)
+	s.assetVersion = assetVersion(cfg.Static)
+
+	s.echo = echo.New()
+	s.echo.HideBanner, s.echo.HidePort = true, true
+	s.echo.HTTPErrorHandler = s.handleError
+	s.echo.IPExtractor = echo.ExtractIPDirect()
+	if cfg.BehindProxy {
+		s.echo.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
+	s.routes()
+	return s, nil
+}
+
+// Handler returns the server's root handler (tests serve it with httptest).
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Serve accepts connections on ln until Shutdown. Timeouts bound slow clients; the header
+// limit refuses oversized requests before any handler runs.
+func (s *Server) Serve(ln net.Listener) error {
+	s.httpServer = &http.Server{
+		Handler:           s.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	err := s.httpServer.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting connections and waits for requests in flight.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.httpServer == nil {
+		return nil
+	}
+	return s.httpServer.Shutdown(ctx)
+}
+
+// assetVersion is a short hash of the static files, appended to their URLs so browsers fetch
+// new copies after an upgrade and cache them for long otherwise.
+func assetVersion(static fs.FS) string {
+	h := sha256.New()
+	fs.WalkDir(static, ".", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := fs.ReadFile(static, path)
+			h.Write([]byte(path))
+			h.Write(b)
+		}
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))[:10]
+}
