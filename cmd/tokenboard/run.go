@@ -16,6 +16,7 @@ import (
 
 	tokenboard "github.com/tokenboard/tokenboard"
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/internal/demo"
 	"github.com/tokenboard/tokenboard/internal/mail"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
 	"github.com/tokenboard/tokenboard/web"
@@ -71,7 +72,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	var passwordStdin bool
 	switch cmd {
 	case "demo":
-		fs.StringVar(&password, "password", "tokenboard-demo", "password of every demo user")
+		fs.StringVar(&password, "password", demo.Password, "password of every demo user")
 	case "user create":
 		fs.StringVar(&email, "email", "", "email address")
 		fs.StringVar(&name, "name", "", "display name")
@@ -118,7 +119,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		fmt.Fprintln(m.stdout, "Migrations applied.")
 		return nil
 	case "demo":
-		return seedDemo(opCtx, db, password, m.stdout)
+		return demo.Seed(opCtx, db, password, m.stdout)
 	case "user create":
 		if !passwordStdin {
 			return errors.New("give the password on standard input with --password-stdin")
@@ -198,7 +199,7 @@ func (m *Main) serve(ctx context.Context, db *sqlite.DB, logger *slog.Logger) er
 		}
 		if empty {
 			opCtx := core.WithActor(ctx, core.Actor{Operator: true, IP: "console"})
-			if err := seedDemo(opCtx, db, "tokenboard-demo", m.stdout); err != nil {
+			if err := demo.Seed(opCtx, db, demo.Password, m.stdout); err != nil {
 				return err
 			}
 		}

@@ -1,9 +1,11 @@
-package main
+// Package demo seeds the demo organizations a newcomer can sign in to.
+package demo
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
@@ -28,9 +30,12 @@ var (
 	globexOwner = demoUser{"owner@globex.test", "Gary Globex", core.RoleOwner}
 )
 
-// seedDemo creates what is missing of the demo data and leaves the rest as it is, so running
-// it twice leaves the same data.
-func seedDemo(ctx context.Context, db *sqlite.DB, password string, out io.Writer) error {
+// Password is the demo users' default password.
+const Password = "tokenboard-demo"
+
+// Seed creates what is missing of the demo data and leaves the rest as it is, so running it
+// twice leaves the same data. ctx must carry the console operator as its actor.
+func Seed(ctx context.Context, db *sqlite.DB, password string, out io.Writer) error {
 	users := map[string]*core.User{}
 	for _, du := range append(acmeUsers, globexOwner) {
 		u, err := ensureUser(ctx, db, du, password)
@@ -115,4 +120,16 @@ func ensureTeamAndProjects(ctx context.Context, db *sqlite.DB, org *core.Org) er
 		}
 	}
 	return nil
+}
+
+// describe turns a core error into one readable line.
+func describe(err error) error {
+	if fields := core.ErrorFields(err); len(fields) > 0 {
+		var parts []string
+		for f, msg := range fields {
+			parts = append(parts, f+": "+msg)
+		}
+		return fmt.Errorf("%s", strings.Join(parts, "; "))
+	}
+	return fmt.Errorf("%s", core.ErrorMessage(err))
 }

@@ -1,0 +1,141 @@
+// Package apptest runs a real tokenboard for tests: a fresh SQLite file, a real SMTP server
+// receiving the mail the outbox sender delivers, the demo organizations, and the HTTP server
+// on a random loopback port. Clients speak HTTP to it; Browser drives it with headless
+// Chromium.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	tokenboard "github.com/tokenboard/tokenboard"
+	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/internal/demo"
+	"github.com/tokenboard/tokenboard/internal/mail"
+	"github.com/tokenboard/tokenboard/internal/smtptest"
+	"github.com/tokenboard/tokenboard/internal/sqlite"
+	"github.com/tokenboard/tokenboard/web"
+)
+
+// App is a running tokenboard.
+type App struct {
+	// URL is the base URL, such as http://127.0.0.1:43121.
+	URL  string
+	DB   *sqlite.DB
+	SMTP *smtptest.Server
+	// Logs holds everything the server logged, for tests that check what never gets logged.
+	Logs *SyncBuffer
+	// DataDir holds the database file.
+	DataDir string
+}
+
+// Start runs a tokenboard with the demo data for the duration of the test.
+func Start(t testing.TB) *App {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	dir := t.TempDir()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "tokenboard.db"))
+	if err != nil {
+		t.Fatalf("open database: %v", err)
+	}
+	// The slowest bcrypt cost keeps sign-ins fast in tests; the real cost is set in sqlite.
+	db.PasswordCost = bcrypt.MinCost
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := &App{URL: "http://" + ln.Addr().String(), DB: db, SMTP: smtptest.Start(t), Logs: &SyncBuffer{}, DataDir: dir}
+	db.BaseURL = app.URL
+	logger := slog.New(slog.NewTextHandler(app.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+
+	opCtx := core.WithActor(ctx, core.Actor{Operator: true, IP: "console"})
+	if err := demo.Seed(opCtx, db, demo.Password, io.Discard); err != nil {
+		t.Fatalf("seed demo: %v", err)
+	}
+
+	transport, err := mail.NewSMTPTransport(app.SMTP.URL(), "tokenboard <tokenboard@localhost>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender := mail.NewSender(db, transport, "", logger)
+	// Short intervals so that retries after an SMTP outage happen within a test's patience.
+	sender.PollInterval, sender.RetryBase, sender.RetryMax = 50*time.Millisecond, 50*time.Millisecond, 200*time.Millisecond
+	db.MailQueued = sender.Wake
+
+	srv, err := web.New(ctx, web.Config{
+		BaseURL:  app.URL,
+		Services: Services(db),
+		Static:   tokenboard.StaticFS(),
+		Logger:   logger,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); srv.Serve(ln) }()
+	go func() { defer wg.Done(); sender.Run(ctx) }()
+	t.Cleanup(func() {
+		shutdownCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		srv.Shutdown(shutdownCtx)
+		cancel()
+		wg.Wait()
+		db.Close()
+	})
+	return app
+}
+
+// Services wires the database into the web layer, as cmd/tokenboard does.
+func Services(db *sqlite.DB) web.Services {
+	return web.Services{Users: db, Orgs: db, Secrets: db}
+}
+
+// As returns a context whose actor is the user with that email, for calling services directly.
+func (a *App) As(t testing.TB, email string) context.Context {
+	t.Helper()
+	u, err := a.DB.UserByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatalf("user %s: %v", email, err)
+	}
+	return core.WithActor(context.Background(), core.Actor{User: u, IP: "127.0.0.1"})
+}
+
+// Org returns an organization by slug.
+func (a *App) Org(t testing.TB, slug string) *core.Org {
+	t.Helper()
+	o, err := a.DB.OrgBySlug(context.Background(), slug)
+	if err != nil {
+		t.Fatalf("org %s: %v", slug, err)
+	}
+	return o
+}
+
+// SyncBuffer is a bytes.Buffer safe for concurrent writes, for captured logs.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

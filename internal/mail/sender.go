@@ -1,0 +1,222 @@
+// Package mail delivers the outbox: it renders each queued message with views/email and sends
+// it through SMTP (go-mail) or into .eml files, retrying with backoff until it is delivered.
+package mail
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/views/email"
+)
+
+// Defaults of the Sender's tuning fields.
+const (
+	DefaultPollInterval   = 2 * time.Second
+	DefaultBatchSize      = 20
+	DefaultRetryBase      = 5 * time.Second
+	DefaultRetryMax       = 10 * time.Minute
+	DefaultPermanentRetry = 24 * time.Hour
+	DefaultSendTimeout    = time.Minute
+	maxReasonLength       = 500
+	markTimeout           = 10 * time.Second
+)
+
+// Sender delivers due outbox messages. Build it with NewSender, adjust the exported fields if
+// needed, then call Run once; Wake may be called from any goroutine.
+type Sender struct {
+	// PollInterval is how often the outbox is checked when nobody calls Wake.
+	PollInterval time.Duration
+	// BatchSize is how many due messages are taken per query.
+	BatchSize int
+	// RetryBase is the delay after the first failure; each further failure doubles it, up to
+	// RetryMax.
+	RetryBase time.Duration
+	RetryMax  time.Duration
+	// PermanentRetry is the delay after a failure retrying cannot fix soon: a message whose
+	// template does not render, an invalid address. It is retried after that long (the cause
+	// may be fixed by a new version) but does not hold up the queue.
+	PermanentRetry time.Duration
+	// SendTimeout bounds one delivery attempt.
+	SendTimeout time.Duration
+
+	outbox    core.Outbox
+	transport Transport
+	from      string
+	logger    *slog.Logger
+	wake      chan struct{}
+}
+
+// NewSender returns a Sender that takes messages from outbox and delivers them through
+// transport with the given From address (empty: the transport's own default). A nil logger
+// discards logs.
+func NewSender(outbox core.Outbox, transport Transport, from string, logger *slog.Logger) *Sender {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Sender{
+		PollInterval:   DefaultPollInterval,
+		BatchSize:      DefaultBatchSize,
+		RetryBase:      DefaultRetryBase,
+		RetryMax:       DefaultRetryMax,
+		PermanentRetry: DefaultPermanentRetry,
+		SendTimeout:    DefaultSendTimeout,
+		outbox:         outbox,
+		transport:      transport,
+		from:           from,
+		logger:         logger,
+		wake:           make(chan struct{}, 1),
+	}
+}
+
+// Wake makes Run look at the outbox now instead of at the next poll; call it after enqueuing
+// a message. It never blocks.
+func (s *Sender) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Backoff is the delay before the next attempt of a message that has failed attempts times
+// before the current failure: RetryBase, then doubling, never more than RetryMax.
+func (s *Sender) Backoff(attempts int) time.Duration {
+	d := s.RetryBase
+	for range max(attempts, 0) {
+		if d >= s.RetryMax {
+			break
+		}
+		d *= 2
+	}
+	return min(d, s.RetryMax)
+}
+
+// Run delivers due messages until ctx is done: at start, every PollInterval and on Wake.
+// Errors are logged and retried, never returned; Run returns when ctx is done. Call it once,
+// after setting the exported fields.
+func (s *Sender) Run(ctx context.Context) {
+	if s.PollInterval <= 0 {
+		s.PollInterval = DefaultPollInterval
+	}
+	if s.BatchSize <= 0 {
+		s.BatchSize = DefaultBatchSize
+	}
+	s.logger.Info("mail sender started", "transport", s.transport.Describe())
+	defer s.logger.Info("mail sender stopped")
+	ticker := time.NewTicker(s.PollInterval)
+	defer ticker.Stop()
+	for {
+		s.drain(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		case <-s.wake:
+		}
+	}
+}
+
+// drain sends batches until the outbox has nothing due or something goes wrong with it.
+func (s *Sender) drain(ctx context.Context) {
+	for ctx.Err() == nil {
+		msgs, err := s.outbox.DueMessages(ctx, time.Now(), s.BatchSize)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.logger.Error("mail outbox: read due messages", "err", err)
+			}
+			return
+		}
+		for _, m := range msgs {
+			if ctx.Err() != nil {
+				return
+			}
+			if !s.deliver(ctx, m) {
+				// The outbox did not record the outcome: querying again would return the
+				// same message at once. Wait for the next poll.
+				return
+			}
+		}
+		if len(msgs) < s.BatchSize {
+			return
+		}
+	}
+}
+
+// deliver renders and sends one message and records the outcome; it reports whether the
+// outcome was recorded.
+func (s *Sender) deliver(ctx context.Context, m core.OutboxMessage) bool {
+	log := s.logger.With("outbox_id", m.ID, "template", m.Template, "to_domain", recipientDomain(m.To), "attempt", m.Attempts+1)
+	rendered, err := email.Render(m.Template, m.Data)
+	if err != nil {
+		log.Error("mail: render failed", "err", err)
+		return s.fail(ctx, log, m, err, s.PermanentRetry)
+	}
+	sendCtx, cancel := context.WithTimeout(withEnvelope(ctx, envelope{id: m.ID, from: s.from, created: m.CreatedAt}), s.SendTimeout)
+	err = s.transport.Send(sendCtx, m.To, rendered)
+	cancel()
+	if err != nil {
+		if ctx.Err() != nil {
+			// Shutting down: the message stays due and goes out after the restart.
+			return false
+		}
+		delay := s.Backoff(m.Attempts)
+		if perr := (permanentError{}); errors.As(err, &perr) {
+			delay = s.PermanentRetry
+		}
+		log.Warn("mail: send failed", "err", redact(err, m.To), "retry_in", delay)
+		return s.fail(ctx, log, m, err, delay)
+	}
+	// The mail is out: record it even if we are shutting down, or it would go out twice.
+	markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
+	if err := s.outbox.MarkSent(markCtx, m.ID, time.Now()); err != nil {
+		log.Error("mail: sent but not marked as sent; it may be sent again", "err", err)
+		return false
+	}
+	log.Info("mail sent")
+	return true
+}
+
+func (s *Sender) fail(ctx context.Context, log *slog.Logger, m core.OutboxMessage, cause error, delay time.Duration) bool {
+	markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
+	if err := s.outbox.MarkFailed(markCtx, m.ID, reason(cause), time.Now().Add(delay)); err != nil {
+		log.Error("mail: failed attempt not recorded", "err", err)
+		return false
+	}
+	return true
+}
+
+// recipientDomain is the part of an address logs may show.
+func recipientDomain(addr string) string {
+	i := strings.LastIndexByte(addr, '@')
+	if i < 0 {
+		return "(invalid)"
+	}
+	return addr[i+1:]
+}
+
+// redact keeps the recipient's address out of logs: SMTP errors often quote it.
+func redact(err error, to string) string {
+	s := err.Error()
+	if to != "" {
+		s = strings.ReplaceAll(s, to, "<recipient>")
+	}
+	return s
+}
+
+// reason is what is stored as the message's last error: one line, bounded.
+func reason(err error) string {
+	r := strings.Join(strings.Fields(err.Error()), " ")
+	if len(r) > maxReasonLength {
+		r = r[:maxReasonLength]
+		for !utf8.ValidString(r) {
+			r = r[:len(r)-1]
+		}
+	}
+	return r
+}
