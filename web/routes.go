@@ -54,6 +54,13 @@ func (s *Server) routes() {
 	org.GET("/projects/", s.handleProjectsPage)
 	org.POST("/projects/", s.handleProjectCreate)
 	org.GET("/audit-log/", s.handleAuditLogPage)
+
+	// The REST API. Bearer tokens or the session authenticate; CSRF applies to the session.
+	api := e.Group("/api/0", s.csrf(), s.apiAuthenticate)
+	// Token management: session only, never a bearer token (SPEC 5).
+	apiSession := api.Group("", sessionOnly)
+	_ = apiSession
+	api.Any("/*", apiNotFound)
 }
 
 func skipTrailingSlash(path string) bool {

@@ -26,6 +26,8 @@ type Services struct {
 	Users   core.UserService
 	Orgs    core.OrgService
 	Secrets core.SecretStore
+	// Tokens authenticates the API's bearer tokens.
+	Tokens core.TokenAuthenticator
 }
 
 // Config is everything the web layer needs from the outside.

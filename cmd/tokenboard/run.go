@@ -19,6 +19,7 @@ import (
 	"github.com/tokenboard/tokenboard/internal/demo"
 	"github.com/tokenboard/tokenboard/internal/mail"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
+	"github.com/tokenboard/tokenboard/internal/wire"
 	"github.com/tokenboard/tokenboard/web"
 )
 
@@ -215,7 +216,7 @@ func (m *Main) serve(ctx context.Context, db *sqlite.DB, logger *slog.Logger) er
 	srv, err := web.New(ctx, web.Config{
 		BaseURL:     m.Config.BaseURL,
 		BehindProxy: m.Config.BehindProxy,
-		Services:    web.Services{Users: db, Orgs: db, Secrets: db},
+		Services:    wire.Services(db),
 		Static:      tokenboard.StaticFS(),
 		Logger:      logger,
 	})

@@ -23,6 +23,7 @@ import (
 	"github.com/tokenboard/tokenboard/internal/mail"
 	"github.com/tokenboard/tokenboard/internal/smtptest"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
+	"github.com/tokenboard/tokenboard/internal/wire"
 	"github.com/tokenboard/tokenboard/web"
 )
 
@@ -74,7 +75,7 @@ func Start(t testing.TB) *App {
 
 	srv, err := web.New(ctx, web.Config{
 		BaseURL:  app.URL,
-		Services: Services(db),
+		Services: wire.Services(db),
 		Static:   tokenboard.StaticFS(),
 		Logger:   logger,
 	})
@@ -94,11 +95,6 @@ func Start(t testing.TB) *App {
 		db.Close()
 	})
 	return app
-}
-
-// Services wires the database into the web layer, as cmd/tokenboard does.
-func Services(db *sqlite.DB) web.Services {
-	return web.Services{Users: db, Orgs: db, Secrets: db}
 }
 
 // As returns a context whose actor is the user with that email, for calling services directly.

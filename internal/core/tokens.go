@@ -164,3 +164,43 @@ type TokenAuthenticator interface {
 	// inactive or deleted". It does one indexed lookup by hash.
 	AuthenticateToken(ctx context.Context, t ParsedToken) (*Principal, error)
 }
+
+// Expiry choices of the create forms.
+const (
+	ExpiryNever  = "never"
+	ExpiryCustom = "custom"
+)
+
+// ExpiryChoices lists the Expiration select's options: never, 30, 60, 90 days, or a date.
+var ExpiryChoices = []struct{ Value, Label string }{
+	{ExpiryNever, "Never"}, {"30", "30 days"}, {"60", "60 days"}, {"90", "90 days"}, {ExpiryCustom, "Custom date"},
+}
+
+// ParseExpiry turns the Expiration select (and its date field, "YYYY-MM-DD", for a custom
+// date) into an expiry time, nil for never. A custom date expires at the end of that day, UTC,
+// and must be in the future and within a year.
+func ParseExpiry(choice, date string, now time.Time) (*time.Time, error) {
+	var at time.Time
+	switch choice {
+	case "", ExpiryNever:
+		return nil, nil
+	case "30", "60", "90":
+		days := map[string]int{"30": 30, "60": 60, "90": 90}[choice]
+		at = now.UTC().Add(time.Duration(days) * 24 * time.Hour).Truncate(time.Second)
+	case ExpiryCustom:
+		day, err := time.Parse("2006-01-02", strings.TrimSpace(date))
+		if err != nil {
+			return nil, FieldError("expiration", "Enter a valid date.")
+		}
+		at = day.Add(24*time.Hour - time.Second)
+		if !at.After(now) {
+			return nil, FieldError("expiration", "The expiration date must be in the future.")
+		}
+		if at.After(now.Add(366 * 24 * time.Hour)) {
+			return nil, FieldError("expiration", "The expiration date cannot be more than a year away.")
+		}
+	default:
+		return nil, FieldError("expiration", "Select a valid choice.")
+	}
+	return &at, nil
+}

@@ -1,0 +1,13 @@
+// Package wire connects the SQLite adapter to the web layer's services, in the one place that
+// both the server command and the tests use.
+package wire
+
+import (
+	"github.com/tokenboard/tokenboard/internal/sqlite"
+	"github.com/tokenboard/tokenboard/web"
+)
+
+// Services returns the web layer's services, all implemented by the database.
+func Services(db *sqlite.DB) web.Services {
+	return web.Services{Users: db, Orgs: db, Secrets: db, Tokens: db}
+}
