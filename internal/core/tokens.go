@@ -142,6 +142,37 @@ type IntegrationToken struct {
 	LastUsedAt    *time.Time
 }
 
+// IntegrationService manages an organization's internal integrations and their tokens. Any
+// member (org:read) sees the integrations; owners and managers (org:write) create and edit
+// them and see, create, rotate and revoke their tokens; only owners (org:admin) delete one.
+// Integrations are named by slug, always within the organization given.
+type IntegrationService interface {
+	// Integrations returns the organization's integrations by name, with their live token counts.
+	Integrations(ctx context.Context, orgID int64) ([]Integration, error)
+	// Integration returns one integration of the organization.
+	Integration(ctx context.Context, orgID int64, slug string) (*Integration, error)
+	// IntegrationBySlug finds an integration by its globally unique slug, for the API's
+	// /sentry-apps/{slug}/ routes; it is ENOTFOUND unless the actor is a member of its org.
+	IntegrationBySlug(ctx context.Context, slug string) (*Integration, error)
+	// CreateIntegration creates an integration and its first token, returning that token's
+	// plaintext: the only time it exists outside the client.
+	CreateIntegration(ctx context.Context, orgID int64, in IntegrationInput) (*Integration, *IntegrationToken, string, error)
+	// UpdateIntegration saves the edit form. The live tokens take the new scopes.
+	UpdateIntegration(ctx context.Context, orgID int64, slug string, in IntegrationInput) (*Integration, error)
+	// DeleteIntegration deletes an integration; its tokens stop working with the commit.
+	DeleteIntegration(ctx context.Context, orgID int64, slug string) error
+	// IntegrationTokens returns the integration's live tokens, oldest first.
+	IntegrationTokens(ctx context.Context, orgID int64, slug string) ([]IntegrationToken, error)
+	// CreateIntegrationToken adds a token (at most MaxIntegrationTokens live ones) and returns
+	// its plaintext once.
+	CreateIntegrationToken(ctx context.Context, orgID int64, slug string) (*IntegrationToken, string, error)
+	// RotateIntegrationToken revokes a token and issues its replacement in one transaction,
+	// returning the new token's plaintext once.
+	RotateIntegrationToken(ctx context.Context, orgID int64, slug string, id int64) (*IntegrationToken, string, error)
+	// RevokeIntegrationToken revokes a token; the next request with it fails.
+	RevokeIntegrationToken(ctx context.Context, orgID int64, slug string, id int64) error
+}
+
 // Principal is who a bearer token speaks for, as the API's authentication finds it.
 type Principal struct {
 	Kind    TokenKind
