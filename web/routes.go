@@ -55,11 +55,30 @@ func (s *Server) routes() {
 	org.POST("/projects/", s.handleProjectCreate)
 	org.GET("/audit-log/", s.handleAuditLogPage)
 
+	// Developer Settings > Custom Integrations (SPEC 3.5): any member sees the list and the
+	// settings; owners and managers create, edit and manage tokens; owners delete.
+	org.GET("/developer-settings/", s.handleIntegrationsPage)
+	org.GET("/developer-settings/new-internal/", s.handleIntegrationNewPage, requireIntegrationManager)
+	org.POST("/developer-settings/new-internal/", s.handleIntegrationCreate, requireIntegrationManager)
+	org.GET("/developer-settings/:slug/", s.handleIntegrationPage)
+	org.POST("/developer-settings/:slug/", s.handleIntegrationUpdate, requireIntegrationManager)
+	org.POST("/developer-settings/:slug/tokens/", s.handleIntegrationTokenCreate, requireIntegrationManager)
+	org.POST("/developer-settings/:slug/tokens/:id/rotate/", s.handleIntegrationTokenRotate, requireIntegrationManager)
+	org.POST("/developer-settings/:slug/tokens/:id/revoke/", s.handleIntegrationTokenRevoke, requireIntegrationManager)
+	org.GET("/developer-settings/:slug/delete/", s.handleIntegrationDeletePage, requireIntegrationDeleter)
+	org.POST("/developer-settings/:slug/delete/", s.handleIntegrationDelete, requireIntegrationDeleter)
+
 	// The REST API. Bearer tokens or the session authenticate; CSRF applies to the session.
 	api := e.Group("/api/0", s.csrf(), s.apiAuthenticate)
 	// Token management: session only, never a bearer token (SPEC 5).
 	apiSession := api.Group("", sessionOnly)
 	_ = apiSession
+
+	// Internal integration tokens (SPEC 5, Sentry's sentry-apps endpoints).
+	apiSession.GET("/sentry-apps/:slug/api-tokens/", s.handleAPIIntegrationTokens)
+	apiSession.POST("/sentry-apps/:slug/api-tokens/", s.handleAPIIntegrationTokenCreate)
+	apiSession.DELETE("/sentry-apps/:slug/api-tokens/:id/", s.handleAPIIntegrationTokenRevoke)
+
 	api.Any("/*", apiNotFound)
 }
 

@@ -28,6 +28,8 @@ type Services struct {
 	Secrets core.SecretStore
 	// Tokens authenticates the API's bearer tokens.
 	Tokens core.TokenAuthenticator
+	// Integrations manages internal integrations and their tokens.
+	Integrations core.IntegrationService
 }
 
 // Config is everything the web layer needs from the outside.

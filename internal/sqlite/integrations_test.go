@@ -140,9 +140,15 @@ func TestIntegrationPermissions(t *testing.T) {
 			_, _, _, err := app.DB.CreateIntegration(ctx, acme.ID, core.IntegrationInput{Name: "Another"})
 			return err
 		}},
-		{"Update", func(ctx context.Context) error { _, err := app.DB.UpdateIntegration(ctx, acme.ID, i.Slug, in); return err }},
+		{"Update", func(ctx context.Context) error {
+			_, err := app.DB.UpdateIntegration(ctx, acme.ID, i.Slug, in)
+			return err
+		}},
 		{"Tokens", func(ctx context.Context) error { _, err := app.DB.IntegrationTokens(ctx, acme.ID, i.Slug); return err }},
-		{"NewToken", func(ctx context.Context) error { _, _, err := app.DB.CreateIntegrationToken(ctx, acme.ID, i.Slug); return err }},
+		{"NewToken", func(ctx context.Context) error {
+			_, _, err := app.DB.CreateIntegrationToken(ctx, acme.ID, i.Slug)
+			return err
+		}},
 		{"Rotate", func(ctx context.Context) error {
 			_, _, err := app.DB.RotateIntegrationToken(ctx, acme.ID, i.Slug, tokenID)
 			return err
