@@ -97,6 +97,9 @@ func (s *Server) integrationView(c echo.Context) (views.IntegrationFormView, err
 	if o.Role.CanManageOrgTokens() {
 		v.Tokens, err = s.svc.Integrations.IntegrationTokens(ctx, o.Org.ID, i.Slug)
 	}
+	if refusal := core.CheckIntegrationTokenScopes(o.Role, i.Scopes); refusal != nil {
+		v.TokenRefusal = core.ErrorMessage(refusal)
+	}
 	return v, err
 }
 

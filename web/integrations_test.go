@@ -305,6 +305,19 @@ func TestIntegrationFormRules(t *testing.T) {
 			t.Fatalf("status %d, body %.500s", r.Status, r.Body)
 		}
 	})
+	t.Run("ManagerCannotMintTokensOfAnOrgAdminIntegration", func(t *testing.T) {
+		page := manager.Get(devSettings + "escalator/")
+		if !strings.Contains(page.Body, refusal) || strings.Contains(page.Body, `<button type="submit" class="btn btn-small btn-primary">New Token</button>`) {
+			t.Fatalf("New Token is not disabled with the reason: %.3000s", page.Body)
+		}
+		if r := manager.PostForm(devSettings+"escalator/tokens/", nil); r.Status != http.StatusForbidden || strings.Contains(r.Body, "sntryi_") {
+			t.Fatalf("status %d", r.Status)
+		}
+		r := manager.JSON(http.MethodPost, apiTokensPath("escalator"), nil)
+		if r.Status != http.StatusForbidden || strings.Contains(r.Body, "sntryi_") {
+			t.Fatalf("API: status %d, body %s", r.Status, r.Body)
+		}
+	})
 	t.Run("WebhooksNeedIssueAndEventReadAndAURL", func(t *testing.T) {
 		r := owner.PostForm(devSettings+"new-internal/", url.Values{"name": {"Hooked"}, "events": {"issue"}, "webhook_url": {"ftp://x"}})
 		if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "issue webhooks require the event:read permission.") ||

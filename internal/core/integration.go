@@ -158,6 +158,24 @@ func canonicalEvents(names []string) (events []string, unknown string) {
 	return events, unknown
 }
 
+// CheckIntegrationTokenScopes refuses a new token (created or rotated) of an integration whose
+// scopes exceed the requester's role: otherwise a manager could not give an integration
+// org:admin, yet could obtain org:admin by minting a token of one an owner made. Sentry masks
+// such a token in the response (show_auth_info); tokenboard does not mint it, since a masked
+// rotation would destroy the old token for nothing. Revoking stays allowed.
+func CheckIntegrationTokenScopes(role Role, scopes ScopeSet) error {
+	excess := scopes.Expand().Minus(role.Scopes().Expand())
+	if excess == 0 {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "%s", excessMessage(excess))
+}
+
+func excessMessage(excess ScopeSet) string {
+	return "Requested permission of " + excess.Names()[0] +
+		" exceeds requester's permission. Please contact an administrator to make the requested change."
+}
+
 // CheckIntegrationScopes refuses to give an integration a scope that the requester's role does
 // not grant, as Sentry does, naming the first such scope in alphabetical order. Scopes the
 // integration already holds (current) pass: a manager may edit an integration an owner gave
@@ -167,8 +185,7 @@ func CheckIntegrationScopes(role Role, current, requested ScopeSet) error {
 	if excess == 0 {
 		return nil
 	}
-	return FieldError("scopes", "Requested permission of "+excess.Names()[0]+
-		" exceeds requester's permission. Please contact an administrator to make the requested change.")
+	return FieldError("scopes", excessMessage(excess))
 }
 
 // CanDeleteIntegrations reports whether the role may delete internal integrations: owners

@@ -116,6 +116,21 @@ func TestCheckIntegrationScopes(t *testing.T) {
 	}
 }
 
+func TestCheckIntegrationTokenScopes(t *testing.T) {
+	orgAdmin, _ := Permissions{"org": Admin}.Scopes()
+	if err := CheckIntegrationTokenScopes(RoleOwner, orgAdmin); err != nil {
+		t.Fatalf("owner: %v", err)
+	}
+	err := CheckIntegrationTokenScopes(RoleManager, orgAdmin)
+	want := "Requested permission of org:admin exceeds requester's permission. Please contact an administrator to make the requested change."
+	if ErrorCode(err) != EFORBIDDEN || ErrorMessage(err) != want {
+		t.Fatalf("manager: err = %v, want 403 %q", err, want)
+	}
+	if err := CheckIntegrationTokenScopes(RoleManager, NewScopeSet(ScopeMemberAdmin, ScopeEventAdmin)); err != nil {
+		t.Fatalf("manager, scopes within the role: %v", err)
+	}
+}
+
 func TestIntegrationTokenLimitError(t *testing.T) {
 	err := ErrIntegrationTokenLimit()
 	if !IsIntegrationTokenLimit(err) || ErrorCode(err) != EFORBIDDEN {

@@ -164,10 +164,11 @@ type IntegrationService interface {
 	// IntegrationTokens returns the integration's live tokens, oldest first.
 	IntegrationTokens(ctx context.Context, orgID int64, slug string) ([]IntegrationToken, error)
 	// CreateIntegrationToken adds a token (at most MaxIntegrationTokens live ones) and returns
-	// its plaintext once.
+	// its plaintext once. A requester whose role lacks some of the integration's scopes gets
+	// none (CheckIntegrationTokenScopes).
 	CreateIntegrationToken(ctx context.Context, orgID int64, slug string) (*IntegrationToken, string, error)
 	// RotateIntegrationToken revokes a token and issues its replacement in one transaction,
-	// returning the new token's plaintext once.
+	// returning the new token's plaintext once; refused like CreateIntegrationToken.
 	RotateIntegrationToken(ctx context.Context, orgID int64, slug string, id int64) (*IntegrationToken, string, error)
 	// RevokeIntegrationToken revokes a token; the next request with it fails.
 	RevokeIntegrationToken(ctx context.Context, orgID int64, slug string, id int64) error

@@ -257,7 +257,7 @@ func (db *DB) DeleteIntegration(ctx context.Context, orgID int64, slug string) e
 func (db *DB) IntegrationTokens(ctx context.Context, orgID int64, slug string) ([]core.IntegrationToken, error) {
 	var out []core.IntegrationToken
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		i, err := db.authorizeIntegration(ctx, tx, orgID, slug)
+		i, _, err := db.authorizeIntegration(ctx, tx, orgID, slug)
 		if err != nil {
 			return err
 		}
@@ -290,8 +290,11 @@ func (db *DB) CreateIntegrationToken(ctx context.Context, orgID int64, slug stri
 		plain string
 	)
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		i, err := db.authorizeIntegration(ctx, tx, orgID, slug)
+		i, role, err := db.authorizeIntegration(ctx, tx, orgID, slug)
 		if err != nil {
+			return err
+		}
+		if err := core.CheckIntegrationTokenScopes(role, i.Scopes); err != nil {
 			return err
 		}
 		if tok, plain, err = db.issueIntegrationToken(ctx, tx, i); err != nil {
@@ -313,8 +316,11 @@ func (db *DB) RotateIntegrationToken(ctx context.Context, orgID int64, slug stri
 		plain string
 	)
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		i, err := db.authorizeIntegration(ctx, tx, orgID, slug)
+		i, role, err := db.authorizeIntegration(ctx, tx, orgID, slug)
 		if err != nil {
+			return err
+		}
+		if err := core.CheckIntegrationTokenScopes(role, i.Scopes); err != nil {
 			return err
 		}
 		old, err := db.revokeIntegrationToken(ctx, tx, i, id)
@@ -336,7 +342,7 @@ func (db *DB) RotateIntegrationToken(ctx context.Context, orgID int64, slug stri
 // RevokeIntegrationToken revokes a token (owners and managers).
 func (db *DB) RevokeIntegrationToken(ctx context.Context, orgID int64, slug string, id int64) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		i, err := db.authorizeIntegration(ctx, tx, orgID, slug)
+		i, _, err := db.authorizeIntegration(ctx, tx, orgID, slug)
 		if err != nil {
 			return err
 		}
@@ -349,12 +355,14 @@ func (db *DB) RevokeIntegrationToken(ctx context.Context, orgID int64, slug stri
 }
 
 // authorizeIntegration checks that the actor may manage the integration's tokens (org:write)
-// and loads the integration.
-func (db *DB) authorizeIntegration(ctx context.Context, tx *sql.Tx, orgID int64, slug string) (*core.Integration, error) {
-	if _, err := db.authorize(ctx, tx, orgID, hasScope(core.ScopeOrgWrite)); err != nil {
-		return nil, err
+// and loads the integration, with the actor's role.
+func (db *DB) authorizeIntegration(ctx context.Context, tx *sql.Tx, orgID int64, slug string) (*core.Integration, core.Role, error) {
+	role, err := db.authorize(ctx, tx, orgID, hasScope(core.ScopeOrgWrite))
+	if err != nil {
+		return nil, role, err
 	}
-	return integrationInTx(ctx, tx, orgID, slug)
+	i, err := integrationInTx(ctx, tx, orgID, slug)
+	return i, role, err
 }
 
 // issueIntegrationToken inserts a new token with a copy of the integration's scopes. The cap

@@ -220,6 +220,23 @@ func TestIntegrationScopeEscalation(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+		t.Run("ButAManagerGetsNoTokenOfIt", func(t *testing.T) {
+			manager := app.As(t, "manager@acme.test")
+			if _, _, err := app.DB.CreateIntegrationToken(manager, acme.ID, i.Slug); core.ErrorMessage(err) != refusal || core.ErrorCode(err) != core.EFORBIDDEN {
+				t.Fatalf("new token: err = %v", err)
+			}
+			tokens, err := app.DB.IntegrationTokens(manager, acme.ID, i.Slug)
+			if err != nil || len(tokens) != 1 {
+				t.Fatalf("tokens = %v, %v", tokens, err)
+			}
+			if _, _, err := app.DB.RotateIntegrationToken(manager, acme.ID, i.Slug, tokens[0].ID); core.ErrorCode(err) != core.EFORBIDDEN {
+				t.Fatalf("rotate: err = %v", err)
+			}
+			mustAuthenticate(t, app, plain)
+			if err := app.DB.RevokeIntegrationToken(manager, acme.ID, i.Slug, tokens[0].ID); err != nil {
+				t.Fatalf("revoking stays allowed: %v", err)
+			}
+		})
 	})
 }
 
