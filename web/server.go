@@ -112,15 +112,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.echo.IPExtractor = echo.ExtractIPFromXFFHeader()
 	}
 	s.routes()
-	return s, nil
-}
-
-// Handler returns the server's root handler (tests serve it with httptest).
-func (s *Server) Handler() http.Handler { return s.echo }
-
-// Serve accepts connections on ln until Shutdown. Timeouts bound slow clients; the header
-// limit refuses oversized requests before any handler runs.
-func (s *Server) Serve(ln net.Listener) error {
+	// Built here rather than in Serve, which runs on its own goroutine: Shutdown may be called
+	// before Serve has started (a test that ends at once), and must not race with it.
+	// Timeouts bound slow clients; the header limit refuses oversized requests before any
+	// handler runs.
 	s.httpServer = &http.Server{
 		Handler:           s.echo,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -130,6 +125,14 @@ func (s *Server) Serve(ln net.Listener) error {
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	return s, nil
+}
+
+// Handler returns the server's root handler (tests serve it with httptest).
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Serve accepts connections on ln until Shutdown; after Shutdown it returns at once.
+func (s *Server) Serve(ln net.Listener) error {
 	err := s.httpServer.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -139,9 +142,6 @@ func (s *Server) Serve(ln net.Listener) error {
 
 // Shutdown stops accepting connections and waits for requests in flight.
 func (s *Server) Shutdown(ctx context.Context) error {
-	if s.httpServer == nil {
-		return nil
-	}
 	return s.httpServer.Shutdown(ctx)
 }
 

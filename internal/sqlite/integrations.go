@@ -9,8 +9,9 @@ import (
 	"github.com/tokenboard/tokenboard/internal/core"
 )
 
-// Internal integrations and their tokens (SPEC 3.5). Every query names the organization in its
-// WHERE clause, and every method checks the actor's role inside its own transaction.
+// Internal integrations and their tokens (SPEC 3.5). Every integration query names the
+// organization in its WHERE clause; token queries name an integration loaded that way in the
+// same transaction. Every method checks the actor's role inside its own transaction.
 
 // integrationColumns are unqualified so that INSERT and UPDATE … RETURNING can use them too.
 const integrationColumns = `id, org_id, slug, name, webhook_url, alert_rule_action, events,
@@ -23,6 +24,7 @@ const liveTokenCount = `(SELECT count(*) FROM integration_tokens t WHERE t.integ
 // integration's slug must not shadow.
 var reservedIntegrationSlugs = map[string]bool{"new-internal": true}
 
+// scanIntegration reads integrationColumns, then into extra any columns selected after them.
 func scanIntegration(row interface{ Scan(...any) error }, extra ...any) (*core.Integration, error) {
 	var i core.Integration
 	var events, scopes string
