@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -586,9 +587,10 @@ func TestBrowserUserTokenCreateRenameRevoke(t *testing.T) {
 
 	// choose picks an option as a person would, firing the change event the preview listens to.
 	choose := func(id, value string) chromedp.Action[chromedp.Void] {
+		js := fmt.Sprintf(`(() => { const s = document.getElementById(%q); s.value = %q;
+			s.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`, id, value)
 		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Evaluate[bool](`(() => { const s = document.getElementById(` + strconv.Quote(id) + `);
-				s.value = ` + strconv.Quote(value) + `; s.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`)(ctx, tg)
+			_, err := chromedp.Evaluate[bool](js)(ctx, tg)
 			return err
 		})
 	}
