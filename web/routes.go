@@ -26,7 +26,7 @@ func (s *Server) routes() {
 	e.GET("/static/*", s.handleStatic)
 
 	// Everything below reads the session and is protected against cross-site requests.
-	app := e.Group("", s.csrf(), s.loadActor)
+	app := e.Group("", s.sameOrigin, s.csrf(), s.loadActor)
 	app.GET("/", s.handleHome)
 	app.GET("/auth/login/", s.handleLoginPage)
 	app.POST("/auth/login/", s.handleLogin)
@@ -65,7 +65,7 @@ func (s *Server) routes() {
 	org.GET("/audit-log/", s.handleAuditLogPage)
 
 	// The REST API. Bearer tokens or the session authenticate; CSRF applies to the session.
-	api := e.Group("/api/0", s.csrf(), s.apiAuthenticate)
+	api := e.Group("/api/0", s.sameOrigin, s.csrf(), s.apiAuthenticate)
 	// Token management: session only, never a bearer token (SPEC 5).
 	apiSession := api.Group("", sessionOnly)
 
@@ -81,6 +81,23 @@ func (s *Server) routes() {
 
 func skipTrailingSlash(path string) bool {
 	return strings.HasPrefix(path, "/static/") || path == "/_health" || strings.HasSuffix(path, "/")
+}
+
+// sameOrigin refuses unsafe requests whose Origin header names another site, for clients that
+// send an Origin but no Sec-Fetch-Site; the CSRF token check still applies after it.
+func (s *Server) sameOrigin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		origin := req.Header.Get("Origin")
+		if origin == "" || origin == s.origin || req.Header.Get("Authorization") != "" {
+			return next(c)
+		}
+		switch req.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		return echo.NewHTTPError(http.StatusForbidden, "Cross-origin request refused.")
+	}
 }
 
 // csrf protects every unsafe request that a browser could be tricked into sending. Echo's

@@ -56,6 +56,7 @@ type Server struct {
 	sessions     *sessions.CookieStore
 	cookieName   string
 	secure       bool
+	origin       string // scheme://host[:port] of the base URL, for the Origin check
 	logins       *failureLimiter
 	assetVersion string
 	now          func() time.Time
@@ -87,6 +88,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		svc:      cfg.Services,
 		log:      cfg.Logger,
 		secure:   base.Scheme == "https",
+		origin:   base.Scheme + "://" + base.Host,
 		logins:   newFailureLimiter(cfg.Now),
 		now:      cfg.Now,
 		sessions: sessions.NewCookieStore(hashKey, blockKey),
