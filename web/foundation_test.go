@@ -77,7 +77,7 @@ func TestSignIn(t *testing.T) {
 			t.Errorf("the other session: status %d to %q, want a redirect to sign in", got.Status, got.Location)
 		}
 		log := first.Get("/settings/account/security/")
-		if !strings.Contains(log.Body, core.AccountPasswordChanged) {
+		if !strings.Contains(log.Body, "Password changed") {
 			t.Error("the security log does not show the password change")
 		}
 	})

@@ -44,6 +44,15 @@ func (s *Server) routes() {
 	user.GET("/settings/account/security/", s.handleAccountSecurityPage)
 	user.POST("/settings/account/security/", s.handlePasswordChange)
 
+	// Account > User Auth Tokens (SPEC 3.4): the signed-in user's own tokens. Static segments
+	// win over :id in Echo's router, so new-token/ is never read as an id.
+	user.GET("/settings/account/api/auth-tokens/", s.handleUserTokensPage)
+	user.GET("/settings/account/api/auth-tokens/new-token/", s.handleUserTokenNewPage)
+	user.POST("/settings/account/api/auth-tokens/new-token/", s.handleUserTokenCreate)
+	user.GET("/settings/account/api/auth-tokens/:id/", s.handleUserTokenEditPage)
+	user.POST("/settings/account/api/auth-tokens/:id/", s.handleUserTokenRename)
+	user.POST("/settings/account/api/auth-tokens/:id/revoke/", s.handleUserTokenRevoke)
+
 	org := user.Group("/settings/:org", s.requireOrgSettings)
 	org.GET("/", s.handleOrgGeneralPage)
 	org.POST("/", s.handleOrgUpdate)
@@ -59,7 +68,14 @@ func (s *Server) routes() {
 	api := e.Group("/api/0", s.sameOrigin, s.csrf(), s.apiAuthenticate)
 	// Token management: session only, never a bearer token (SPEC 5).
 	apiSession := api.Group("", sessionOnly)
-	_ = apiSession
+
+	// User auth tokens (SPEC 5): /api/0/api-tokens/.
+	apiSession.GET("/api-tokens/", s.handleAPIUserTokens)
+	apiSession.POST("/api-tokens/", s.handleAPIUserTokenCreate)
+	apiSession.GET("/api-tokens/:id/", s.handleAPIUserToken)
+	apiSession.PUT("/api-tokens/:id/", s.handleAPIUserTokenUpdate)
+	apiSession.DELETE("/api-tokens/:id/", s.handleAPIUserTokenDelete)
+
 	api.Any("/*", apiNotFound)
 }
 

@@ -28,6 +28,8 @@ type Services struct {
 	Secrets core.SecretStore
 	// Tokens authenticates the API's bearer tokens.
 	Tokens core.TokenAuthenticator
+	// UserTokens manages the signed-in user's own auth tokens.
+	UserTokens core.UserTokenService
 }
 
 // Config is everything the web layer needs from the outside.

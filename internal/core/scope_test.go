@@ -27,17 +27,28 @@ func TestScopeExpansionFollowsTheHierarchy(t *testing.T) {
 	}{
 		{"org:admin", []string{"org:admin", "org:integrations", "org:read", "org:write"}},
 		{"org:write", []string{"org:read", "org:write"}},
+		{"org:read", []string{"org:read"}},
 		{"org:integrations", []string{"org:integrations"}},
 		{"org:ci", []string{"org:ci"}},
 		{"member:admin", []string{"member:admin", "member:invite", "member:read", "member:write"}},
 		{"member:write", []string{"member:invite", "member:read", "member:write"}},
 		{"member:invite", []string{"member:invite", "member:read"}},
+		{"member:read", []string{"member:read"}},
 		{"team:admin", []string{"team:admin", "team:read", "team:write"}},
+		{"team:write", []string{"team:read", "team:write"}},
+		{"team:read", []string{"team:read"}},
 		{"project:admin", []string{"project:admin", "project:read", "project:write"}},
+		{"project:write", []string{"project:read", "project:write"}},
+		{"project:read", []string{"project:read"}},
 		{"project:releases", []string{"project:releases"}},
 		{"event:admin", []string{"event:admin", "event:read", "event:write"}},
+		{"event:write", []string{"event:read", "event:write"}},
+		{"event:read", []string{"event:read"}},
 		{"alerts:write", []string{"alerts:read", "alerts:write"}},
 		{"alerts:read", []string{"alerts:read"}},
+	}
+	if len(tests) != AllScopes.Len() {
+		t.Fatalf("the table covers %d scopes of %d", len(tests), AllScopes.Len())
 	}
 	for _, tt := range tests {
 		t.Run(tt.scope, func(t *testing.T) {
