@@ -105,5 +105,8 @@ func RelativeTime(t time.Time, now time.Time) string {
 // UTC renders a time in UTC for audit tables and tooltips.
 func UTC(t time.Time) string { return t.UTC().Format("Jan 2, 2006, 15:04:05 UTC") }
 
+// Date renders the day of a time, in UTC, for "Created On" columns.
+func Date(t time.Time) string { return t.UTC().Format("Jan 2, 2006") }
+
 // ISO renders a time for a <time datetime> attribute.
 func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -26,7 +26,7 @@ func (s *Server) routes() {
 	e.GET("/static/*", s.handleStatic)
 
 	// Everything below reads the session and is protected against cross-site requests.
-	app := e.Group("", s.csrf(), s.loadActor)
+	app := e.Group("", s.sameOrigin, s.csrf(), s.loadActor)
 	app.GET("/", s.handleHome)
 	app.GET("/auth/login/", s.handleLoginPage)
 	app.POST("/auth/login/", s.handleLogin)
@@ -43,6 +43,15 @@ func (s *Server) routes() {
 	user.POST("/settings/account/details/", s.handleAccountDetailsUpdate)
 	user.GET("/settings/account/security/", s.handleAccountSecurityPage)
 	user.POST("/settings/account/security/", s.handlePasswordChange)
+
+	// Account > User Auth Tokens (SPEC 3.4): the signed-in user's own tokens. Static segments
+	// win over :id in Echo's router, so new-token/ is never read as an id.
+	user.GET("/settings/account/api/auth-tokens/", s.handleUserTokensPage)
+	user.GET("/settings/account/api/auth-tokens/new-token/", s.handleUserTokenNewPage)
+	user.POST("/settings/account/api/auth-tokens/new-token/", s.handleUserTokenCreate)
+	user.GET("/settings/account/api/auth-tokens/:id/", s.handleUserTokenEditPage)
+	user.POST("/settings/account/api/auth-tokens/:id/", s.handleUserTokenRename)
+	user.POST("/settings/account/api/auth-tokens/:id/revoke/", s.handleUserTokenRevoke)
 
 	org := user.Group("/settings/:org", s.requireOrgSettings)
 	org.GET("/", s.handleOrgGeneralPage)
@@ -69,10 +78,16 @@ func (s *Server) routes() {
 	org.POST("/developer-settings/:slug/delete/", s.handleIntegrationDelete, requireIntegrationDeleter)
 
 	// The REST API. Bearer tokens or the session authenticate; CSRF applies to the session.
-	api := e.Group("/api/0", s.csrf(), s.apiAuthenticate)
+	api := e.Group("/api/0", s.sameOrigin, s.csrf(), s.apiAuthenticate)
 	// Token management: session only, never a bearer token (SPEC 5).
 	apiSession := api.Group("", sessionOnly)
-	_ = apiSession
+
+	// User auth tokens (SPEC 5): /api/0/api-tokens/.
+	apiSession.GET("/api-tokens/", s.handleAPIUserTokens)
+	apiSession.POST("/api-tokens/", s.handleAPIUserTokenCreate)
+	apiSession.GET("/api-tokens/:id/", s.handleAPIUserToken)
+	apiSession.PUT("/api-tokens/:id/", s.handleAPIUserTokenUpdate)
+	apiSession.DELETE("/api-tokens/:id/", s.handleAPIUserTokenDelete)
 
 	// Internal integration tokens (SPEC 5, Sentry's sentry-apps endpoints).
 	apiSession.GET("/sentry-apps/:slug/api-tokens/", s.handleAPIIntegrationTokens)
@@ -84,6 +99,23 @@ func (s *Server) routes() {
 
 func skipTrailingSlash(path string) bool {
 	return strings.HasPrefix(path, "/static/") || path == "/_health" || strings.HasSuffix(path, "/")
+}
+
+// sameOrigin refuses unsafe requests whose Origin header names another site, for clients that
+// send an Origin but no Sec-Fetch-Site; the CSRF token check still applies after it.
+func (s *Server) sameOrigin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		origin := req.Header.Get("Origin")
+		if origin == "" || origin == s.origin || req.Header.Get("Authorization") != "" {
+			return next(c)
+		}
+		switch req.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		return echo.NewHTTPError(http.StatusForbidden, "Cross-origin request refused.")
+	}
 }
 
 // csrf protects every unsafe request that a browser could be tricked into sending. Echo's

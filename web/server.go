@@ -28,6 +28,8 @@ type Services struct {
 	Secrets core.SecretStore
 	// Tokens authenticates the API's bearer tokens.
 	Tokens core.TokenAuthenticator
+	// UserTokens manages the signed-in user's own auth tokens.
+	UserTokens core.UserTokenService
 	// Integrations manages internal integrations and their tokens.
 	Integrations core.IntegrationService
 }
@@ -56,6 +58,7 @@ type Server struct {
 	sessions     *sessions.CookieStore
 	cookieName   string
 	secure       bool
+	origin       string // scheme://host[:port] of the base URL, for the Origin check
 	logins       *failureLimiter
 	assetVersion string
 	now          func() time.Time
@@ -87,6 +90,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		svc:      cfg.Services,
 		log:      cfg.Logger,
 		secure:   base.Scheme == "https",
+		origin:   base.Scheme + "://" + base.Host,
 		logins:   newFailureLimiter(cfg.Now),
 		now:      cfg.Now,
 		sessions: sessions.NewCookieStore(hashKey, blockKey),

@@ -135,3 +135,23 @@ func (b *SyncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// WaitOutboxDelivered waits until no outbox message is left unsent, failing the test after
+// timeout. Delivery is asynchronous: the SMTP server sees a message before the sender marks it.
+func (a *App) WaitOutboxDelivered(t testing.TB, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		due, err := a.DB.DueMessages(context.Background(), time.Now().Add(365*24*time.Hour), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(due) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("outbox message %d still unsent after %v (last error %q)", due[0].ID, timeout, due[0].LastError)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -68,6 +68,17 @@ func ValidatePassword(password string) string {
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
+// reservedOrgSlugs would collide with fixed URL segments such as /settings/account/.
+var reservedOrgSlugs = map[string]bool{"account": true, "new": true, "api": true, "static": true, "auth": true, "organizations": true}
+
+// ValidateOrgSlug is ValidateSlug plus the names organization URLs cannot take.
+func ValidateOrgSlug(slug string) string {
+	if reservedOrgSlugs[slug] {
+		return "This slug is reserved. Choose another."
+	}
+	return ValidateSlug(slug)
+}
+
 // ValidateSlug returns a message for an unacceptable slug, or "".
 func ValidateSlug(slug string) string {
 	switch {

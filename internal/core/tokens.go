@@ -90,6 +90,46 @@ type NewUserToken struct {
 	ExpiresAt *time.Time
 }
 
+// Validate trims the name, expands the scopes through the hierarchy and checks every field,
+// reporting all problems at once by field: the name is optional but at most 255 characters,
+// at least one scope is required, and an expiry must lie in the future.
+func (n *NewUserToken) Validate(now time.Time) error {
+	fields := map[string]string{}
+	name, err := ValidateTokenName(n.Name, false)
+	if err != nil {
+		fields["name"] = ErrorMessage(err)
+	}
+	n.Name = name
+	n.Scopes = n.Scopes.Expand()
+	if n.Scopes == 0 {
+		fields["scopes"] = "Select at least one permission."
+	}
+	if n.ExpiresAt != nil {
+		if err := ValidateExpiresAt(*n.ExpiresAt, now); err != nil {
+			fields["expiration"] = ErrorMessage(err)
+		}
+	}
+	switch len(fields) {
+	case 0:
+		return nil
+	case 1:
+		for field, msg := range fields {
+			return FieldError(field, msg)
+		}
+	}
+	return &Error{Code: EINVALID, Message: "Please correct the errors below.", Fields: fields}
+}
+
+// Label names a user token in the security log and the security email: its name and masked
+// value, or the masked value alone for a token without a name. Never the token itself.
+func (t *UserToken) Label() string {
+	masked := MaskToken(TokenUser, t.LastChars, false)
+	if t.Name == "" {
+		return masked
+	}
+	return t.Name + " (" + masked + ")"
+}
+
 // UserTokenService manages the actor's own user auth tokens; nobody reaches another's.
 type UserTokenService interface {
 	// UserTokens returns the actor's tokens, newest first (expired ones included).
@@ -225,14 +265,26 @@ func ParseExpiry(choice, date string, now time.Time) (*time.Time, error) {
 			return nil, FieldError("expiration", "Enter a valid date.")
 		}
 		at = day.Add(24*time.Hour - time.Second)
-		if !at.After(now) {
-			return nil, FieldError("expiration", "The expiration date must be in the future.")
-		}
-		if at.After(now.Add(366 * 24 * time.Hour)) {
-			return nil, FieldError("expiration", "The expiration date cannot be more than a year away.")
+		if err := ValidateExpiresAt(at, now); err != nil {
+			return nil, err
 		}
 	default:
 		return nil, FieldError("expiration", "Select a valid choice.")
 	}
 	return &at, nil
+}
+
+// MaxTokenLifetime is the furthest ahead a token's expiry may be set.
+const MaxTokenLifetime = 366 * 24 * time.Hour
+
+// ValidateExpiresAt checks an expiry chosen as a date or sent through the API: it must be in
+// the future and within a year.
+func ValidateExpiresAt(at, now time.Time) error {
+	if !at.After(now) {
+		return FieldError("expiration", "The expiration date must be in the future.")
+	}
+	if at.After(now.Add(MaxTokenLifetime)) {
+		return FieldError("expiration", "The expiration date cannot be more than a year away.")
+	}
+	return nil
 }

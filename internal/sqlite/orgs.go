@@ -69,7 +69,7 @@ func (db *DB) createOrg(ctx context.Context, slug, name string, ownerID int64) (
 	if slug == "" {
 		slug = core.Slugify(name)
 	}
-	if msg := core.ValidateSlug(slug); msg != "" {
+	if msg := core.ValidateOrgSlug(slug); msg != "" {
 		return nil, core.FieldError("slug", msg)
 	}
 	var org core.Org
