@@ -28,6 +28,8 @@ type Services struct {
 	Secrets core.SecretStore
 	// Tokens authenticates the API's bearer tokens.
 	Tokens core.TokenAuthenticator
+	// OrgTokens manages organization auth tokens.
+	OrgTokens core.OrgTokenService
 }
 
 // Config is everything the web layer needs from the outside.
