@@ -151,10 +151,14 @@ func apiPage(c echo.Context) (core.Page, error) {
 	if cursor == "" {
 		return core.Page{Limit: apiPageSize}, nil
 	}
+	invalid := core.Errorf(core.EINVALID, "Invalid cursor parameter.")
 	parts := strings.Split(cursor, ":")
-	offset, err := strconv.Atoi(parts[min(1, len(parts)-1)])
-	if len(parts) != 3 || err != nil || offset < 0 || offset > 1_000_000_000 {
-		return core.Page{}, core.Errorf(core.EINVALID, "Invalid cursor parameter.")
+	if len(parts) != 3 {
+		return core.Page{}, invalid
+	}
+	offset, err := strconv.Atoi(parts[1])
+	if err != nil || offset < 0 || offset > 1_000_000_000 {
+		return core.Page{}, invalid
 	}
 	return core.Page{Offset: offset, Limit: apiPageSize}, nil
 }
