@@ -30,6 +30,8 @@ type Services struct {
 	Tokens core.TokenAuthenticator
 	// UserTokens manages the signed-in user's own auth tokens.
 	UserTokens core.UserTokenService
+	// OrgTokens manages organization auth tokens.
+	OrgTokens core.OrgTokenService
 }
 
 // Config is everything the web layer needs from the outside.
@@ -114,15 +116,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.echo.IPExtractor = echo.ExtractIPFromXFFHeader()
 	}
 	s.routes()
-	return s, nil
-}
-
-// Handler returns the server's root handler (tests serve it with httptest).
-func (s *Server) Handler() http.Handler { return s.echo }
-
-// Serve accepts connections on ln until Shutdown. Timeouts bound slow clients; the header
-// limit refuses oversized requests before any handler runs.
-func (s *Server) Serve(ln net.Listener) error {
+	// Built here rather than in Serve, so that Shutdown, which usually runs on another
+	// goroutine, never races with Serve over the field.
 	s.httpServer = &http.Server{
 		Handler:           s.echo,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -132,6 +127,15 @@ func (s *Server) Serve(ln net.Listener) error {
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	return s, nil
+}
+
+// Handler returns the server's root handler (tests serve it with httptest).
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Serve accepts connections on ln until Shutdown. Timeouts bound slow clients; the header
+// limit refuses oversized requests before any handler runs.
+func (s *Server) Serve(ln net.Listener) error {
 	err := s.httpServer.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -139,11 +143,9 @@ func (s *Server) Serve(ln net.Listener) error {
 	return err
 }
 
-// Shutdown stops accepting connections and waits for requests in flight.
+// Shutdown stops accepting connections and waits for requests in flight. It may run
+// concurrently with Serve, even before Serve has started: Serve then returns at once.
 func (s *Server) Shutdown(ctx context.Context) error {
-	if s.httpServer == nil {
-		return nil
-	}
 	return s.httpServer.Shutdown(ctx)
 }
 
