@@ -269,4 +269,3 @@ func mustListNames(t *testing.T, c *apptest.Client, path string) map[string]bool
 	}
 	return names
 }
-
