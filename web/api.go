@@ -1,7 +1,14 @@
 package web
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -94,4 +101,79 @@ func sessionOnly(next echo.HandlerFunc) echo.HandlerFunc {
 // apiJSONOnly answers unknown /api/0 routes with JSON rather than the HTML 404 page.
 func apiNotFound(c echo.Context) error {
 	return echo.NewHTTPError(http.StatusNotFound, "The requested resource does not exist")
+}
+
+// decodeJSONBody reads a JSON object request body into v (a request struct of the handler,
+// never a domain type). An empty body is an empty object. A value of the wrong type is a 400
+// on its field, anything else unreadable a 400 with a detail.
+func decodeJSONBody(c echo.Context, v any) error {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return core.Errorf(core.EINVALID, "Malformed request.")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	err = json.Unmarshal(body, v)
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return core.FieldError(typeErr.Field, "Not a valid "+jsonTypeName(typeErr.Type.Kind())+".")
+	}
+	return core.Errorf(core.EINVALID, "Malformed request.")
+}
+
+// jsonTypeName names the type a field expected, in DRF's words ("Not a valid string.").
+func jsonTypeName(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Slice, reflect.Array:
+		return "list"
+	case reflect.Int, reflect.Int64, reflect.Float64:
+		return "number"
+	}
+	return "value"
+}
+
+// apiPageSize is the page size of the API's paginated lists, Sentry's default per_page.
+const apiPageSize = 100
+
+// apiPage reads Sentry's ?cursor= ("value:offset:is_prev"; clients send back what the Link
+// header gave them). A missing or empty cursor is the first page; a malformed one is a 400,
+// which sentry-cli takes as the end of the list.
+func apiPage(c echo.Context) (core.Page, error) {
+	cursor := c.QueryParam("cursor")
+	if cursor == "" {
+		return core.Page{Limit: apiPageSize}, nil
+	}
+	invalid := core.Errorf(core.EINVALID, "Invalid cursor parameter.")
+	parts := strings.Split(cursor, ":")
+	if len(parts) != 3 {
+		return core.Page{}, invalid
+	}
+	offset, err := strconv.Atoi(parts[1])
+	if err != nil || offset < 0 || offset > 1_000_000_000 {
+		return core.Page{}, invalid
+	}
+	return core.Page{Offset: offset, Limit: apiPageSize}, nil
+}
+
+// setLinkHeader writes Sentry's pagination header for a page starting at offset; sentry-cli
+// follows rel="next" while its results="true".
+func (s *Server) setLinkHeader(c echo.Context, offset int, hasNext bool) {
+	base := *c.Request().URL
+	q := base.Query()
+	q.Del("cursor")
+	link := func(rel string, results bool, cursor string) string {
+		return fmt.Sprintf(`<%s%s?%s&cursor=%s>; rel="%s"; results="%t"; cursor="%s"`,
+			strings.TrimRight(s.cfg.BaseURL, "/"), base.Path, q.Encode(), cursor, rel, results, cursor)
+	}
+	prev := max(offset-apiPageSize, 0)
+	c.Response().Header().Set("Link", link("previous", offset > 0, "0:"+strconv.Itoa(prev)+":1")+", "+
+		link("next", hasNext, "0:"+strconv.Itoa(offset+apiPageSize)+":0"))
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/tokenboard/tokenboard/internal/core"
 )
 
 // routes is the whole route table, in one place.
@@ -64,6 +66,15 @@ func (s *Server) routes() {
 	org.POST("/projects/", s.handleProjectCreate)
 	org.GET("/audit-log/", s.handleAuditLogPage)
 
+	// Organization auth tokens (SPEC 3.1-3.3): every member with org:read lists, creates and
+	// renames; only owners and managers revoke.
+	org.GET("/auth-tokens/", s.handleOrgTokensPage)
+	org.GET("/auth-tokens/new-token/", s.handleOrgTokenNewPage)
+	org.POST("/auth-tokens/new-token/", s.handleOrgTokenCreate)
+	org.GET("/auth-tokens/:id/", s.handleOrgTokenEditPage)
+	org.POST("/auth-tokens/:id/", s.handleOrgTokenRename)
+	org.POST("/auth-tokens/:id/revoke/", s.handleOrgTokenRevoke, requireRole(core.Role.CanManageOrgTokens))
+
 	// Developer Settings > Custom Integrations (SPEC 3.5): any member sees the list and the
 	// settings; owners and managers create, edit and manage tokens; owners delete.
 	org.GET("/developer-settings/", s.handleIntegrationsPage)
@@ -88,6 +99,13 @@ func (s *Server) routes() {
 	apiSession.GET("/api-tokens/:id/", s.handleAPIUserToken)
 	apiSession.PUT("/api-tokens/:id/", s.handleAPIUserTokenUpdate)
 	apiSession.DELETE("/api-tokens/:id/", s.handleAPIUserTokenDelete)
+
+	// Organization auth tokens (SPEC 5).
+	apiSession.GET("/organizations/:org/org-auth-tokens/", s.handleAPIOrgTokens)
+	apiSession.POST("/organizations/:org/org-auth-tokens/", s.handleAPIOrgTokenCreate)
+	apiSession.GET("/organizations/:org/org-auth-tokens/:id/", s.handleAPIOrgToken)
+	apiSession.PUT("/organizations/:org/org-auth-tokens/:id/", s.handleAPIOrgTokenRename)
+	apiSession.DELETE("/organizations/:org/org-auth-tokens/:id/", s.handleAPIOrgTokenRevoke)
 
 	// Internal integration tokens (SPEC 5, Sentry's sentry-apps endpoints).
 	apiSession.GET("/sentry-apps/:slug/api-tokens/", s.handleAPIIntegrationTokens)

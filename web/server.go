@@ -30,6 +30,8 @@ type Services struct {
 	Tokens core.TokenAuthenticator
 	// UserTokens manages the signed-in user's own auth tokens.
 	UserTokens core.UserTokenService
+	// OrgTokens manages organization auth tokens.
+	OrgTokens core.OrgTokenService
 	// Integrations manages internal integrations and their tokens.
 	Integrations core.IntegrationService
 }
@@ -116,10 +118,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.echo.IPExtractor = echo.ExtractIPFromXFFHeader()
 	}
 	s.routes()
-	// Built here rather than in Serve, which runs on its own goroutine: Shutdown may be called
-	// before Serve has started (a test that ends at once), and must not race with it.
-	// Timeouts bound slow clients; the header limit refuses oversized requests before any
-	// handler runs.
+	// Built here rather than in Serve, so that Shutdown, which usually runs on another
+	// goroutine, never races with Serve over the field.
 	s.httpServer = &http.Server{
 		Handler:           s.echo,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -135,7 +135,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 // Handler returns the server's root handler (tests serve it with httptest).
 func (s *Server) Handler() http.Handler { return s.echo }
 
-// Serve accepts connections on ln until Shutdown; after Shutdown it returns at once.
+// Serve accepts connections on ln until Shutdown. Timeouts bound slow clients; the header
+// limit refuses oversized requests before any handler runs.
 func (s *Server) Serve(ln net.Listener) error {
 	err := s.httpServer.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
@@ -144,7 +145,8 @@ func (s *Server) Serve(ln net.Listener) error {
 	return err
 }
 
-// Shutdown stops accepting connections and waits for requests in flight.
+// Shutdown stops accepting connections and waits for requests in flight. It may run
+// concurrently with Serve, even before Serve has started: Serve then returns at once.
 func (s *Server) Shutdown(ctx context.Context) error {
 	return s.httpServer.Shutdown(ctx)
 }

@@ -161,16 +161,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 }
 
 // describe turns a core error into a message for the console.
-func describe(err error) error {
-	if fields := core.ErrorFields(err); len(fields) > 0 {
-		var parts []string
-		for f, msg := range fields {
-			parts = append(parts, f+": "+msg)
-		}
-		return errors.New(strings.Join(parts, "; "))
-	}
-	return errors.New(core.ErrorMessage(err))
-}
+func describe(err error) error { return errors.New(core.ErrorText(err)) }
 
 func (m *Main) logger() *slog.Logger {
 	if m.Config.LogFormat == "json" {

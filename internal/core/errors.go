@@ -3,6 +3,8 @@ package core
 import (
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 )
 
 // Error codes. Every error that reaches a user carries one of these; the web layer maps each
@@ -69,4 +71,19 @@ func ErrorFields(err error) map[string]string {
 		return e.Fields
 	}
 	return nil
+}
+
+// ErrorText returns err as one line for a console: the field messages when there are any
+// (sorted by field), the user-facing message otherwise.
+func ErrorText(err error) string {
+	fields := ErrorFields(err)
+	if len(fields) == 0 {
+		return ErrorMessage(err)
+	}
+	parts := make([]string, 0, len(fields))
+	for f, msg := range fields {
+		parts = append(parts, f+": "+msg)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, "; ")
 }

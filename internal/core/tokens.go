@@ -30,6 +30,13 @@ type NewOrgToken struct {
 	ExpiresAt *time.Time
 }
 
+// GeneratedOrgTokenName is the name an org token created through the API without one gets
+// (SPEC §3.2): "Auth Token" and its creation time in UTC to the second, e.g. "Auth Token
+// 2026-03-04 15:04:05 UTC", so that tokens a script creates can still be told apart in the list.
+func GeneratedOrgTokenName(now time.Time) string {
+	return "Auth Token " + now.UTC().Format("2006-01-02 15:04:05") + " UTC"
+}
+
 // OrgTokenScopes is the fixed scope set of every org token.
 var OrgTokenScopes = NewScopeSet(ScopeOrgCI)
 

@@ -3,9 +3,9 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
@@ -123,13 +123,4 @@ func ensureTeamAndProjects(ctx context.Context, db *sqlite.DB, org *core.Org) er
 }
 
 // describe turns a core error into one readable line.
-func describe(err error) error {
-	if fields := core.ErrorFields(err); len(fields) > 0 {
-		var parts []string
-		for f, msg := range fields {
-			parts = append(parts, f+": "+msg)
-		}
-		return fmt.Errorf("%s", strings.Join(parts, "; "))
-	}
-	return fmt.Errorf("%s", core.ErrorMessage(err))
-}
+func describe(err error) error { return errors.New(core.ErrorText(err)) }

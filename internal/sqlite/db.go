@@ -120,6 +120,21 @@ func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return nil
 }
 
+// inReadTx runs fn in a read-only transaction: one consistent snapshot for a permission check
+// and the query it guards. It begins DEFERRED (the driver ignores _txlock=immediate for
+// read-only transactions), so in WAL mode readers neither wait for nor block the writer.
+func (db *DB) inReadTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // IsEmpty reports whether the database has no users yet (a fresh install).
 func (db *DB) IsEmpty(ctx context.Context) (bool, error) {
 	var n int

@@ -10,7 +10,12 @@ import (
 // Services returns the web layer's services, all implemented by the database.
 func Services(db *sqlite.DB) web.Services {
 	return web.Services{
-		Users: db, Orgs: db, Secrets: db, Tokens: db, UserTokens: db,
+		Users:        db,
+		Orgs:         db,
+		Secrets:      db,
+		Tokens:       db,
+		OrgTokens:    db,
+		UserTokens:   db,
 		Integrations: db,
 	}
 }

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tokenboard/tokenboard/internal/apptest"
+	"github.com/tokenboard/tokenboard/internal/smtptest"
+)
+
+// TestOrgTokenEmailSurvivesKill9 runs the real binary, creates an org token while the SMTP
+// server is down, kills the process with SIGKILL right away, and checks that the owners'
+// security emails go out once the SMTP server and tokenboard are back: the outbox row commits
+// with the token, so no crash can lose it.
+func TestOrgTokenEmailSurvivesKill9(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "tokenboard")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	smtp := smtptest.Start(t)
+	smtp.Stop()
+	data, addr := t.TempDir(), freeAddr(t)
+	logs := &apptest.SyncBuffer{}
+
+	first := startTokenboard(t, bin, logs, "serve", "--demo", "--data", data, "--addr", addr, "--smtp-url", smtp.URL())
+	app := &apptest.App{URL: "http://" + addr}
+	r := app.LoginAs(t, "member@acme.test").PostForm("/settings/acme/auth-tokens/new-token/",
+		url.Values{"name": {"survives kill -9"}, "expiration": {"never"}})
+	token := regexp.MustCompile(`sntrys_[A-Za-z0-9+/=]+_[A-Za-z0-9+/]{43}`).FindString(r.Body)
+	if r.Status != http.StatusOK || token == "" {
+		t.Fatalf("create: status %d, no token shown", r.Status)
+	}
+	first.kill9(t)
+	if n := len(smtp.Messages()); n != 0 {
+		t.Fatalf("%d messages delivered while the SMTP server was down", n)
+	}
+
+	smtp.Restart()
+	startTokenboard(t, bin, logs, "serve", "--data", data, "--addr", addr, "--smtp-url", smtp.URL())
+	// The first attempt may have failed before the kill: the retry is due within the sender's
+	// first backoff (5 s) and found by its next poll.
+	msgs := smtp.WaitFor(t, 2, 60*time.Second)
+	var to []string
+	for _, m := range msgs {
+		to = append(to, m.To...)
+		if m.Subject != "Security settings changed" || !strings.Contains(m.Text, `"survives kill -9"`) {
+			t.Errorf("message to %v: subject %q, text %q", m.To, m.Subject, m.Text)
+		}
+		if strings.Contains(m.Data, token) {
+			t.Errorf("message to %v carries the token", m.To)
+		}
+	}
+	slices.Sort(to)
+	if want := []string{"owner2@acme.test", "owner@acme.test"}; !slices.Equal(to, want) {
+		t.Errorf("delivered to %v, want %v", to, want)
+	}
+	if strings.Contains(logs.String(), token) {
+		t.Errorf("tokenboard logged the token")
+	}
+}
+
+// freeAddr returns a loopback address with a port that was free a moment ago; the server
+// needs the same address after its restart, which a fixed address gives and :0 would not.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// process is a running tokenboard.
+type process struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+// kill9 kills the process with SIGKILL, as a crash or the OOM killer would, and waits for it.
+func (p *process) kill9(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.exited
+}
+
+// startTokenboard runs the binary with args and waits until it answers /_health. The process
+// is stopped (SIGTERM, then SIGKILL) when the test ends, unless it has exited already.
+func startTokenboard(t *testing.T, bin string, logs *apptest.SyncBuffer, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	cmd.Env = append(os.Environ(), "TOKENBOARD_LOG_FORMAT=text")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+			return
+		default:
+		}
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+	var addr string
+	for i, a := range args {
+		if a == "--addr" && i+1 < len(args) {
+			addr = args[i+1]
+		}
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		select {
+		case <-exited:
+			t.Fatalf("tokenboard exited early:\n%s", logs.String())
+		default:
+		}
+		if resp, err := http.Get("http://" + addr + "/_health"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return &process{cmd: cmd, exited: exited}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("tokenboard did not become healthy:\n%s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
