@@ -19,7 +19,7 @@ func (s *Server) handleAccountDetailsPage(c echo.Context) error {
 // handleAccountDetailsUpdate answers POST /settings/account/details/.
 func (s *Server) handleAccountDetailsUpdate(c echo.Context) error {
 	name, email := c.FormValue("name"), c.FormValue("email")
-	_, err := s.svc.Users.UpdateUserDetails(c.Request().Context(), name, email)
+	_, err := s.svc.Users.UpdateUserDetails(c.Request().Context(), name, email, c.FormValue("password"))
 	if isInvalid(err) {
 		view := views.AccountDetailsView{Name: name, Email: email, Errors: formErrors(err)}
 		return s.render(c, http.StatusBadRequest, views.AccountDetails(s.page(c, "Account Details", views.NavDetails), view))

@@ -55,13 +55,22 @@ func bearerToken(header string) (token string, ok bool, err error) {
 }
 
 // apiAuthenticate authenticates /api/0 requests: a Bearer token when one is sent (its shape and
-// checksum checked before any database work), the session cookie otherwise. A token that fails
-// gets a 401 at once; it never falls back to the session.
+// checksum checked before any database work), the session cookie when no Authorization header
+// is. A token that fails gets a 401 at once; it never falls back to the session.
 func (s *Server) apiAuthenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		raw, ok, err := bearerToken(c.Request().Header.Get("Authorization"))
+		header := c.Request().Header.Get("Authorization")
+		raw, ok, err := bearerToken(header)
 		if err != nil {
 			return err
+		}
+		if !ok && header != "" {
+			// A scheme we do not support (a browser's cached Basic credentials, say) leaves
+			// the request anonymous: it skipped the CSRF check, so the session must not
+			// answer for it.
+			req := c.Request()
+			c.SetRequest(req.WithContext(core.WithActor(req.Context(), core.Actor{IP: c.RealIP()})))
+			return next(c)
 		}
 		if !ok {
 			return s.loadActor(next)(c)

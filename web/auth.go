@@ -49,21 +49,29 @@ func (s *Server) handleLogin(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	next := localPath(c.FormValue("next"))
 	view := views.LoginView{Email: email, Next: next}
+	if len(email) > 254 {
+		// No account has such an email; refusing it here also keeps the limiter's keys small.
+		view.Email, view.Error = "", "Incorrect email or password."
+		return s.render(c, http.StatusUnauthorized, views.Login(s.page(c, "Sign In", ""), view))
+	}
 	accountKey, ipKey := "account:"+strings.ToLower(email), "ip:"+c.RealIP()
 	if s.logins.Blocked(accountKey, maxLoginFailuresPerAccount) || s.logins.Blocked(ipKey, maxLoginFailuresPerIP) {
 		view.Error = "Too many failed sign-in attempts. Please try again in a few minutes."
 		return s.render(c, http.StatusTooManyRequests, views.Login(s.page(c, "Sign In", ""), view))
 	}
+	// The attempt counts before the slow password check, so a burst of concurrent guesses
+	// cannot all pass the Blocked check above; a success takes it back.
+	s.logins.Fail(accountKey)
+	s.logins.Fail(ipKey)
 	u, err := s.svc.Users.Authenticate(c.Request().Context(), email, c.FormValue("password"))
 	if core.ErrorCode(err) == core.EUNAUTHORIZED {
-		s.logins.Fail(accountKey)
-		s.logins.Fail(ipKey)
 		view.Error = core.ErrorMessage(err)
 		return s.render(c, http.StatusUnauthorized, views.Login(s.page(c, "Sign In", ""), view))
 	} else if err != nil {
 		return err
 	}
 	s.logins.Reset(accountKey)
+	s.logins.Forgive(ipKey)
 	if err := s.signIn(c, u); err != nil {
 		return err
 	}

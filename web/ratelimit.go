@@ -54,6 +54,15 @@ func (l *failureLimiter) Fail(key string) {
 	f.count++
 }
 
+// Forgive takes back one counted attempt of key: a sign-in that succeeded after all.
+func (l *failureLimiter) Forgive(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if f := l.entries[key]; f != nil && f.count > 0 {
+		f.count--
+	}
+}
+
 // Reset forgets key's failures after a successful sign-in.
 func (l *failureLimiter) Reset(key string) {
 	l.mu.Lock()

@@ -140,7 +140,14 @@ func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 // localPath returns next when it is a path on this server, "" otherwise, so that a crafted
 // link cannot send people elsewhere after signing in.
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	// Browsers drop tabs and newlines from URLs, so "/\t/evil.example" would become
+	// "//evil.example": refuse every control character before the other checks.
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f {
+			return ""
+		}
+	}
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
 		return ""
 	}
 	return next

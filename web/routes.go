@@ -125,7 +125,7 @@ func (s *Server) sameOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		origin := req.Header.Get("Origin")
-		if origin == "" || origin == s.origin || req.Header.Get("Authorization") != "" {
+		if origin == "" || origin == s.origin || hasBearer(req) {
 			return next(c)
 		}
 		switch req.Method {
@@ -136,14 +136,23 @@ func (s *Server) sameOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// hasBearer reports whether the request authenticates with a Bearer token. Only such requests
+// skip the cross-site checks: they never fall back to the session cookie, so a forged one
+// carries no ambient credentials. Other schemes (a browser's cached Basic credentials behind a
+// proxy, say) are sent automatically and must not switch CSRF protection off.
+func hasBearer(req *http.Request) bool {
+	scheme, _, _ := strings.Cut(req.Header.Get("Authorization"), " ")
+	return strings.EqualFold(scheme, "bearer")
+}
+
 // csrf protects every unsafe request that a browser could be tricked into sending. Echo's
 // middleware accepts a request whose Sec-Fetch-Site says same-origin, and otherwise requires
 // the token from the form or the X-CSRF-Token header; cross-site requests are refused.
-// Requests that authenticate with a bearer token carry no ambient credentials and skip it.
+// Requests that authenticate with a Bearer token carry no ambient credentials and skip it.
 func (s *Server) csrf() echo.MiddlewareFunc {
 	return middleware.CSRFWithConfig(middleware.CSRFConfig{
 		Skipper: func(c echo.Context) bool {
-			return strings.HasPrefix(c.Request().URL.Path, "/api/") && c.Request().Header.Get("Authorization") != ""
+			return strings.HasPrefix(c.Request().URL.Path, "/api/") && hasBearer(c.Request())
 		},
 		TokenLookup:    "header:X-CSRF-Token,form:csrf_token",
 		CookieName:     "tokenboard_csrf",

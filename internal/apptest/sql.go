@@ -123,3 +123,12 @@ func (a *App) SeedOrgTokens(t testing.TB, orgID int64, prefix string, n int) {
 		t.Fatal(err)
 	}
 }
+
+// Checkpoint copies the write-ahead log into the database file and empties it, as SQLite does
+// on its own from time to time, so a test can check what the file holds afterwards.
+func (a *App) Checkpoint(t testing.TB) {
+	t.Helper()
+	if _, err := a.SQL(t).Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		t.Fatal(err)
+	}
+}

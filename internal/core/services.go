@@ -120,6 +120,7 @@ type AccountLogEntry struct {
 // Account log events.
 const (
 	AccountPasswordChanged  = "password.change"
+	AccountEmailChanged     = "email.change"
 	AccountUserTokenCreated = "api-token.create"
 	AccountUserTokenRenamed = "api-token.rename"
 	AccountUserTokenRevoked = "api-token.remove"
@@ -136,8 +137,9 @@ type UserService interface {
 	UserByID(ctx context.Context, id int64) (*User, error)
 	// UserByEmail returns a user by email, case-insensitively.
 	UserByEmail(ctx context.Context, email string) (*User, error)
-	// UpdateUserDetails changes the actor's own name and email.
-	UpdateUserDetails(ctx context.Context, name, email string) (*User, error)
+	// UpdateUserDetails changes the actor's own name and email. A new email needs the current
+	// password: security notices go there, so a stolen session must not redirect them.
+	UpdateUserDetails(ctx context.Context, name, email, password string) (*User, error)
 	// ChangePassword changes the actor's password after checking the current one, and bumps the
 	// session version so that every other session is signed out.
 	ChangePassword(ctx context.Context, current, next string) (*User, error)

@@ -52,7 +52,21 @@ func ValidateTokenName(name string, required bool) (string, error) {
 	if utf8.RuneCountInString(name) > MaxTokenNameLength {
 		return "", FieldError("name", "The name cannot be longer than 255 characters.")
 	}
+	if HasControlCharacters(name) {
+		// A newline in a name would let a member forge lines in the owners' security email.
+		return "", FieldError("name", "The name cannot contain control characters such as line breaks.")
+	}
 	return name, nil
+}
+
+// HasControlCharacters reports whether s holds a C0 or C1 control character or DEL.
+func HasControlCharacters(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Expired reports whether a token with this expiry has expired at now.

@@ -142,3 +142,14 @@ func TestUserTokenLabelNeverHoldsMoreThanTheLastFour(t *testing.T) {
 		}
 	}
 }
+
+func TestTokenNamesRefuseControlCharacters(t *testing.T) {
+	for _, name := range []string{"CI\nUser ops@evil.example has", "tab\there", "bell\a", "c1\u0085x"} {
+		if _, err := core.ValidateTokenName(name, true); core.ErrorCode(err) != core.EINVALID {
+			t.Errorf("core.ValidateTokenName(%q) = %v, want EINVALID", name, err)
+		}
+	}
+	if got, err := core.ValidateTokenName("  Déploiement — prod ✓  ", true); err != nil || got != "Déploiement — prod ✓" {
+		t.Errorf("a printable name: %q, %v", got, err)
+	}
+}

@@ -43,11 +43,12 @@ type DB struct {
 // Open opens (creating if needed) the database file at path and applies pending migrations.
 // The pragmas are in the DSN so that every pooled connection gets them; _txlock=immediate takes
 // the write lock at BEGIN, so concurrent read-then-write transactions wait instead of failing
-// with SQLITE_BUSY.
+// with SQLITE_BUSY. secure_delete zeroes what a row held when it is updated or deleted, so
+// cleared data (an invitation link) does not linger in free pages of the file or its backups.
 func Open(ctx context.Context, path string) (*DB, error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		"&_pragma=synchronous(NORMAL)&_pragma=secure_delete(ON)&_txlock=immediate"
 	sqldb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)

@@ -57,7 +57,7 @@ func integrationInTx(ctx context.Context, tx *sql.Tx, orgID int64, slug string) 
 // Integrations returns the organization's integrations by name, with their live token counts.
 func (db *DB) Integrations(ctx context.Context, orgID int64) ([]core.Integration, error) {
 	var out []core.Integration
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inReadTx(ctx, func(tx *sql.Tx) error {
 		if _, err := db.authorize(ctx, tx, orgID, hasScope(core.ScopeOrgRead)); err != nil {
 			return err
 		}
@@ -84,7 +84,7 @@ func (db *DB) Integrations(ctx context.Context, orgID int64) ([]core.Integration
 // Integration returns one integration of the organization (any member).
 func (db *DB) Integration(ctx context.Context, orgID int64, slug string) (*core.Integration, error) {
 	var i *core.Integration
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inReadTx(ctx, func(tx *sql.Tx) error {
 		if _, err := db.authorize(ctx, tx, orgID, hasScope(core.ScopeOrgRead)); err != nil {
 			return err
 		}
@@ -99,7 +99,7 @@ func (db *DB) Integration(ctx context.Context, orgID int64, slug string) (*core.
 // else it does not exist, so the API does not reveal other organizations' integrations.
 func (db *DB) IntegrationBySlug(ctx context.Context, slug string) (*core.Integration, error) {
 	var i *core.Integration
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inReadTx(ctx, func(tx *sql.Tx) error {
 		var orgID int64
 		err := tx.QueryRowContext(ctx, `SELECT org_id FROM integrations WHERE slug = ?`, slug).Scan(&orgID)
 		if err != nil {
@@ -258,7 +258,7 @@ func (db *DB) DeleteIntegration(ctx context.Context, orgID int64, slug string) e
 // IntegrationTokens returns the integration's live tokens, oldest first (owners and managers).
 func (db *DB) IntegrationTokens(ctx context.Context, orgID int64, slug string) ([]core.IntegrationToken, error) {
 	var out []core.IntegrationToken
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inReadTx(ctx, func(tx *sql.Tx) error {
 		i, _, err := db.authorizeIntegration(ctx, tx, orgID, slug)
 		if err != nil {
 			return err

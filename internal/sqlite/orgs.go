@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"strings"
+	"time"
 
 	"github.com/tokenboard/tokenboard/internal/core"
 )
@@ -194,23 +195,31 @@ func (db *DB) Owners(ctx context.Context, orgID int64) ([]core.User, error) {
 
 // PendingInvites returns the invitations not yet accepted.
 func (db *DB) PendingInvites(ctx context.Context, orgID int64) ([]core.Invite, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, org_id, email, role, created_at FROM invites
-		WHERE org_id = ? AND accepted_at IS NULL ORDER BY email COLLATE NOCASE`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []core.Invite
-	for rows.Next() {
-		var inv core.Invite
-		var created int64
-		if err := rows.Scan(&inv.ID, &inv.OrgID, &inv.Email, &inv.Role, &created); err != nil {
-			return nil, err
+	err := db.inReadTx(ctx, func(tx *sql.Tx) error {
+		// Who was invited is for those who manage members only.
+		if _, err := db.authorize(ctx, tx, orgID, core.Role.CanManageMembers); err != nil {
+			return err
 		}
-		inv.CreatedAt = fromUnix(created)
-		out = append(out, inv)
-	}
-	return out, rows.Err()
+		rows, err := tx.QueryContext(ctx, `SELECT id, org_id, email, role, created_at FROM invites
+			WHERE org_id = ? AND accepted_at IS NULL AND created_at > ? ORDER BY email COLLATE NOCASE`,
+			orgID, unix(db.Now().Add(-InviteLifetime)))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var inv core.Invite
+			var created int64
+			if err := rows.Scan(&inv.ID, &inv.OrgID, &inv.Email, &inv.Role, &created); err != nil {
+				return err
+			}
+			inv.CreatedAt = fromUnix(created)
+			out = append(out, inv)
+		}
+		return rows.Err()
+	})
+	return out, err
 }
 
 // AddMember adds an existing user at once, or emails an invitation to an unknown address.
@@ -260,6 +269,11 @@ func (db *DB) invite(ctx context.Context, tx *sql.Tx, orgID int64, email string,
 	var invitedBy sql.NullInt64
 	if actor.User != nil {
 		invitedBy = sql.NullInt64{Int64: actor.User.ID, Valid: true}
+	}
+	// An expired invitation gives way to the new one.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM invites WHERE org_id = ? AND email = ? COLLATE NOCASE
+		AND accepted_at IS NULL AND created_at <= ?`, orgID, email, unix(db.Now().Add(-InviteLifetime))); err != nil {
+		return err
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO invites (org_id, email, role, secret_hash, invited_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, orgID, email, role, core.HashToken(secret), invitedBy, unix(db.Now()))
@@ -359,12 +373,16 @@ func ensureAnotherOwner(ctx context.Context, tx *sql.Tx, orgID int64) error {
 	return nil
 }
 
+// InviteLifetime is how long an invitation link stays valid, as in Sentry.
+const InviteLifetime = 30 * 24 * time.Hour
+
 // InviteBySecret returns the pending invitation a link's secret redeems, and its organization.
 func (db *DB) InviteBySecret(ctx context.Context, secret string) (*core.Invite, *core.Org, error) {
 	var inv core.Invite
 	var created int64
 	err := db.db.QueryRowContext(ctx, `SELECT id, org_id, email, role, created_at FROM invites
-		WHERE secret_hash = ? AND accepted_at IS NULL`, core.HashToken(secret)).
+		WHERE secret_hash = ? AND accepted_at IS NULL AND created_at > ?`,
+		core.HashToken(secret), unix(db.Now().Add(-InviteLifetime))).
 		Scan(&inv.ID, &inv.OrgID, &inv.Email, &inv.Role, &created)
 	if err != nil {
 		return nil, nil, notFound(err, "This invitation is not valid or has already been used.")
@@ -410,7 +428,7 @@ func (db *DB) AcceptInvite(ctx context.Context, secret string) (*core.Org, error
 func (db *DB) AuditLog(ctx context.Context, orgID int64, page core.Page) ([]core.AuditEntry, error) {
 	page = page.Normalize(50, 200)
 	var out []core.AuditEntry
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inReadTx(ctx, func(tx *sql.Tx) error {
 		if _, err := db.authorize(ctx, tx, orgID, core.Role.CanSeeAuditLog); err != nil {
 			return err
 		}

@@ -28,7 +28,7 @@ const orgTokenColumns = `t.id, t.org_id, t.name, t.last_chars, t.scopes, coalesc
 // index in order and stops after the page: no sort, and no work for the rows after it.
 const orgTokenListQuery = `SELECT ` + orgTokenColumns + ` FROM org_tokens t
 	WHERE t.org_id = ? AND t.deactivated_at IS NULL
-	ORDER BY coalesce(t.last_used_at, -1) DESC, t.name, t.id DESC
+	ORDER BY coalesce(t.last_used_at, -1) DESC, t.name COLLATE NOCASE, t.id DESC
 	LIMIT ? OFFSET ?`
 
 func scanOrgToken(row interface{ Scan(...any) error }) (*core.OrgToken, error) {
@@ -170,7 +170,7 @@ func (db *DB) CreateOrgToken(ctx context.Context, orgID int64, n core.NewOrgToke
 // emails go to exactly the owners the token's transaction saw.
 func ownerEmails(ctx context.Context, tx *sql.Tx, orgID int64) ([]string, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.org_id = ? AND m.role = 'owner' ORDER BY u.email COLLATE NOCASE`, orgID)
+		WHERE m.org_id = ? AND m.role = 'owner' AND u.active ORDER BY u.email COLLATE NOCASE`, orgID)
 	if err != nil {
 		return nil, err
 	}

@@ -45,9 +45,11 @@ func (db *DB) DueMessages(ctx context.Context, now time.Time, limit int) ([]core
 	return out, rows.Err()
 }
 
-// MarkSent records delivery; a message already marked sent stays as it was.
+// MarkSent records delivery; a message already marked sent stays as it was. The message's data
+// is cleared: it may hold an invitation's secret link, which must not outlive the delivery in
+// the database (or its backups). Recipient, template and times stay, for the record.
 func (db *DB) MarkSent(ctx context.Context, id int64, at time.Time) error {
-	_, err := db.db.ExecContext(ctx, `UPDATE outbox SET sent_at = ?, attempts = attempts + 1
+	_, err := db.db.ExecContext(ctx, `UPDATE outbox SET sent_at = ?, attempts = attempts + 1, data = '{}'
 		WHERE id = ? AND sent_at IS NULL`, unix(at), id)
 	return err
 }

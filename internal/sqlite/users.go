@@ -84,8 +84,8 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (*core.User, error)
 	return u, notFound(err, "User not found.")
 }
 
-// UpdateUserDetails changes the actor's own name and email.
-func (db *DB) UpdateUserDetails(ctx context.Context, name, email string) (*core.User, error) {
+// UpdateUserDetails changes the actor's own name and email; a new email needs the password.
+func (db *DB) UpdateUserDetails(ctx context.Context, name, email, password string) (*core.User, error) {
 	actor, err := core.UserFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -101,12 +101,27 @@ func (db *DB) UpdateUserDetails(ctx context.Context, name, email string) (*core.
 	if len(fields) > 0 {
 		return nil, &core.Error{Code: core.EINVALID, Message: "Please correct the errors below.", Fields: fields}
 	}
-	u, err := scanUser(db.db.QueryRowContext(ctx, `UPDATE users SET name = ?, email = ? WHERE id = ?
-		RETURNING `+userColumns, name, email, actor.ID))
+	current, err := db.UserByID(ctx, actor.ID)
 	if err != nil {
-		return nil, conflictAs(err, "email", "An account with this email already exists.")
+		return nil, err
 	}
-	return u, nil
+	emailChanged := !strings.EqualFold(email, current.Email)
+	if emailChanged && bcrypt.CompareHashAndPassword([]byte(current.PasswordHash), []byte(password)) != nil {
+		return nil, core.FieldError("password", "Enter your current password to change your email.")
+	}
+	var u *core.User
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		u, err = scanUser(tx.QueryRowContext(ctx, `UPDATE users SET name = ?, email = ? WHERE id = ?
+			RETURNING `+userColumns, name, email, actor.ID))
+		if err != nil {
+			return conflictAs(err, "email", "An account with this email already exists.")
+		}
+		if emailChanged {
+			return db.logAccount(ctx, tx, u.ID, core.AccountEmailChanged, current.Email+" → "+u.Email)
+		}
+		return nil
+	})
+	return u, err
 }
 
 // ChangePassword changes the actor's password and signs out every other session.
