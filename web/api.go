@@ -15,6 +15,8 @@ const (
 	msgSchemeOnly       = "Invalid token header. No credentials provided."
 	msgSpacesInToken    = "Invalid token header. Token string should not contain spaces."
 	msgPermissionDenied = "You do not have permission to perform this action."
+	// msgNotFound is Sentry's 404 text (ResourceDoesNotExist), without a final period.
+	msgNotFound = "The requested resource does not exist"
 )
 
 // ctxPrincipal holds the bearer token's principal on /api/0 requests that carry one.
@@ -67,12 +69,13 @@ func (s *Server) apiAuthenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		s.svc.Usage.RecordTokenUse(core.TokenUse{Kind: p.Kind, TokenID: p.TokenID, At: s.now()})
 		c.Set(ctxPrincipal, p)
 		if p.User != nil {
 			c.Set(ctxUser, p.User)
 		}
 		req := c.Request()
-		c.SetRequest(req.WithContext(core.WithActor(req.Context(), core.Actor{User: p.User, IP: c.RealIP()})))
+		c.SetRequest(req.WithContext(core.WithActor(req.Context(), core.Actor{User: p.User, IP: c.RealIP(), Token: p})))
 		return next(c)
 	}
 }
@@ -91,7 +94,12 @@ func sessionOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// apiJSONOnly answers unknown /api/0 routes with JSON rather than the HTML 404 page.
+// apiNotFound answers unknown /api/0 routes with JSON rather than the HTML 404 page.
 func apiNotFound(c echo.Context) error {
-	return echo.NewHTTPError(http.StatusNotFound, "The requested resource does not exist")
+	return echo.NewHTTPError(http.StatusNotFound, msgNotFound)
 }
+
+// discardUses is the TokenUseRecorder of a server given none.
+type discardUses struct{}
+
+func (discardUses) RecordTokenUse(core.TokenUse) {}

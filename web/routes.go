@@ -54,12 +54,40 @@ func (s *Server) routes() {
 	org.GET("/projects/", s.handleProjectsPage)
 	org.POST("/projects/", s.handleProjectCreate)
 	org.GET("/audit-log/", s.handleAuditLogPage)
+	org.GET("/releases/", s.handleReleasesPage)
 
 	// The REST API. Bearer tokens or the session authenticate; CSRF applies to the session.
 	api := e.Group("/api/0", s.csrf(), s.apiAuthenticate)
 	// Token management: session only, never a bearer token (SPEC 5).
 	apiSession := api.Group("", sessionOnly)
 	_ = apiSession
+
+	// Sentry's public API, the part real clients (sentry-cli) use. Bearer tokens of all three
+	// kinds or the session; what each route and method requires is in apiRoutes
+	// (api_scopes.go), applied by apiAuthorize.
+	sentry := api.Group("", s.apiAuthorize)
+	sentry.GET("/", s.handleAPIIndex)
+	sentry.GET("/organizations/", s.handleAPIOrgs)
+	sentry.GET("/organizations/:org/", s.handleAPIOrg)
+	sentry.PUT("/organizations/:org/", s.handleAPIOrgUpdate)
+	sentry.GET("/organizations/:org/projects/", s.handleAPIOrgProjects)
+	sentry.GET("/organizations/:org/teams/", s.handleAPITeams)
+	sentry.POST("/organizations/:org/teams/", s.handleAPITeamCreate)
+	sentry.GET("/organizations/:org/members/", s.handleAPIMembers)
+	sentry.POST("/teams/:org/:team/projects/", s.handleAPITeamProjectCreate)
+	sentry.GET("/projects/:org/:project/", s.handleAPIProject)
+	sentry.DELETE("/projects/:org/:project/", s.handleAPIProjectDelete)
+	sentry.GET("/organizations/:org/releases/", s.handleAPIReleases)
+	sentry.POST("/organizations/:org/releases/", s.handleAPIReleaseCreate)
+	sentry.GET("/organizations/:org/releases/:version/", s.handleAPIRelease)
+	sentry.PUT("/organizations/:org/releases/:version/", s.handleAPIReleaseUpdate)
+	sentry.DELETE("/organizations/:org/releases/:version/", s.handleAPIReleaseDelete)
+	sentry.GET("/projects/:org/:project/releases/", s.handleAPIProjectReleases)
+	sentry.POST("/projects/:org/:project/releases/", s.handleAPIProjectReleaseCreate)
+	sentry.GET("/projects/:org/:project/releases/:version/", s.handleAPIRelease)
+	sentry.PUT("/projects/:org/:project/releases/:version/", s.handleAPIReleaseUpdate)
+	sentry.DELETE("/projects/:org/:project/releases/:version/", s.handleAPIReleaseDelete)
+
 	api.Any("/*", apiNotFound)
 }
 

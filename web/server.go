@@ -28,6 +28,11 @@ type Services struct {
 	Secrets core.SecretStore
 	// Tokens authenticates the API's bearer tokens.
 	Tokens core.TokenAuthenticator
+	// Releases serves the release endpoints sentry-cli uses and the Releases page.
+	Releases core.ReleaseService
+	// Usage notes each authenticated API request's token use ("last used"); nil records
+	// nothing. It must not write to the database per request: internal/usage batches.
+	Usage core.TokenUseRecorder
 }
 
 // Config is everything the web layer needs from the outside.
@@ -71,6 +76,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if cfg.Services.Usage == nil {
+		cfg.Services.Usage = discardUses{}
 	}
 	hashKey, err := cfg.Services.Secrets.Secret(ctx, "session-hash-key", 64)
 	if err != nil {

@@ -38,6 +38,8 @@ type DB struct {
 	MailQueued func()
 
 	mailPending atomic.Bool
+	// cache keeps the API's per-request answers while nothing is written (authcache.go).
+	cache caches
 }
 
 // Open opens (creating if needed) the database file at path and applies pending migrations.
@@ -45,6 +47,7 @@ type DB struct {
 // the write lock at BEGIN, so concurrent read-then-write transactions wait instead of failing
 // with SQLITE_BUSY.
 func Open(ctx context.Context, path string) (*DB, error) {
+	installCommitHook()
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(NORMAL)&_txlock=immediate"
@@ -114,6 +117,9 @@ func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
+	// The commit hook already counted this commit, just before it became visible; counting it
+	// again now that it is visible keeps a read made in between from being cached as fresh.
+	bumpWriteEpoch()
 	if db.mailPending.Swap(false) && db.MailQueued != nil {
 		db.MailQueued()
 	}
