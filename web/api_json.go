@@ -119,23 +119,15 @@ func readJSON(c echo.Context) (*jsonBody, error) {
 	}
 	var top any
 	if err := json.Unmarshal(raw, &top); err != nil {
-		return nil, core.Errorf(core.EINVALID, "JSON parse error - %s", jsonErrorText(err))
+		return nil, core.Errorf(core.EINVALID, "JSON parse error - %s", err.Error())
 	}
 	if _, ok := top.(map[string]any); !ok {
 		return nil, core.Errorf(core.EINVALID, "Invalid data. Expected a dictionary, but got %s.", jsonTypeName(top))
 	}
 	if err := json.Unmarshal(raw, &b.fields); err != nil {
-		return nil, core.Errorf(core.EINVALID, "JSON parse error - %s", jsonErrorText(err))
+		return nil, core.Errorf(core.EINVALID, "JSON parse error - %s", err.Error())
 	}
 	return b, nil
-}
-
-func jsonErrorText(err error) string {
-	var syn *json.SyntaxError
-	if errors.As(err, &syn) {
-		return fmt.Sprintf("%s (offset %d)", syn.Error(), syn.Offset)
-	}
-	return err.Error()
 }
 
 func jsonTypeName(v any) string {

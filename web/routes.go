@@ -98,11 +98,19 @@ func skipTrailingSlash(path string) bool {
 // csrf protects every unsafe request that a browser could be tricked into sending. Echo's
 // middleware accepts a request whose Sec-Fetch-Site says same-origin, and otherwise requires
 // the token from the form or the X-CSRF-Token header; cross-site requests are refused.
-// Requests that authenticate with a bearer token carry no ambient credentials and skip it.
+// API requests that carry no session cookie (bearer tokens, or no credentials at all, which
+// then get the API's 401) have no ambient credentials to abuse and skip it.
 func (s *Server) csrf() echo.MiddlewareFunc {
 	return middleware.CSRFWithConfig(middleware.CSRFConfig{
 		Skipper: func(c echo.Context) bool {
-			return strings.HasPrefix(c.Request().URL.Path, "/api/") && c.Request().Header.Get("Authorization") != ""
+			if !strings.HasPrefix(c.Request().URL.Path, "/api/") {
+				return false
+			}
+			if _, bearer, _ := bearerToken(c.Request().Header.Get("Authorization")); bearer {
+				return true
+			}
+			_, err := c.Request().Cookie(s.cookieName)
+			return err != nil
 		},
 		TokenLookup:    "header:X-CSRF-Token,form:csrf_token",
 		CookieName:     "tokenboard_csrf",

@@ -224,3 +224,13 @@ func (a *App) TokenLastUsed(t testing.TB, token string) (at *time.Time, project 
 	}
 	return at, project
 }
+
+// DeactivateUser marks a user inactive (tokenboard has no screen for it yet): their tokens
+// then get 401 "User inactive or deleted".
+func (a *App) DeactivateUser(t testing.TB, email string) {
+	t.Helper()
+	res, err := a.fixtureDB(t).Exec(`UPDATE users SET active = 0 WHERE email = ? COLLATE NOCASE`, email)
+	if err := oneRow(res, err, "no user "+email); err != nil {
+		t.Fatalf("deactivating %s: %v", email, err)
+	}
+}

@@ -40,7 +40,7 @@ func (db *DB) lookupToken(ctx context.Context, t core.ParsedToken) (core.Princip
 	var err error
 	switch t.Kind {
 	case core.TokenOrg:
-		err = db.db.QueryRowContext(ctx, `SELECT id, org_id, scopes, expires_at FROM org_tokens
+		err = db.queryRow(ctx, `SELECT id, org_id, scopes, expires_at FROM org_tokens
 			WHERE token_hash = ? AND deactivated_at IS NULL`, t.Hash).Scan(&p.TokenID, &p.OrgID, &scopes, &expires)
 		if err == sql.ErrNoRows {
 			return p, core.Errorf(core.EUNAUTHORIZED, "Invalid org token")
@@ -48,7 +48,7 @@ func (db *DB) lookupToken(ctx context.Context, t core.ParsedToken) (core.Princip
 	case core.TokenUser:
 		var u core.User
 		var created int64
-		err = db.db.QueryRowContext(ctx, `SELECT t.id, t.scopes, t.expires_at, `+userColumnsU+` FROM user_tokens t
+		err = db.queryRow(ctx, `SELECT t.id, t.scopes, t.expires_at, `+userColumnsU+` FROM user_tokens t
 			JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`, t.Hash).Scan(&p.TokenID, &scopes, &expires,
 			&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Active, &u.SessionVersion, &created)
 		if err == nil {
@@ -59,7 +59,7 @@ func (db *DB) lookupToken(ctx context.Context, t core.ParsedToken) (core.Princip
 			p.User = &u
 		}
 	case core.TokenIntegration:
-		err = db.db.QueryRowContext(ctx, `SELECT t.id, t.integration_id, i.org_id, t.scopes FROM integration_tokens t
+		err = db.queryRow(ctx, `SELECT t.id, t.integration_id, i.org_id, t.scopes FROM integration_tokens t
 			JOIN integrations i ON i.id = t.integration_id
 			WHERE t.token_hash = ? AND t.revoked_at IS NULL`, t.Hash).Scan(&p.TokenID, &p.IntegrationID, &p.OrgID, &scopes)
 	default:
@@ -84,7 +84,7 @@ func (db *DB) MemberRole(ctx context.Context, orgID, userID int64) (core.Role, b
 	}
 	epoch := writeEpoch.Load()
 	var e memberRoleEntry
-	err := db.db.QueryRowContext(ctx, `SELECT role FROM memberships WHERE org_id = ? AND user_id = ?`,
+	err := db.queryRow(ctx, `SELECT role FROM memberships WHERE org_id = ? AND user_id = ?`,
 		orgID, userID).Scan(&e.role)
 	switch {
 	case err == nil:

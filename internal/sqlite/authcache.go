@@ -11,7 +11,7 @@ import (
 )
 
 // The API authenticates every request and checks the caller's role in the organization the
-// URL names. Each answer is one indexed point query, but a point query through modernc's
+// URL names (and org tokens mostly read release lists). Each answer is one indexed point query, but a point query through modernc's
 // SQLite costs about as much CPU as the whole rest of a small request, so these answers are
 // kept in memory and dropped the moment anything is written:
 //
@@ -97,9 +97,17 @@ type memberRoleEntry struct {
 	member bool
 }
 
-// caches holds the database's per-request answers.
+// releaseListKey identifies one page of a release list.
+type releaseListKey struct {
+	orgID, projectID int64
+	page             core.Page
+}
+
+// caches holds the database's per-request answers: the authentication's, and the release
+// lists, which CI polls and sentry-cli reads.
 type caches struct {
-	tokens readCache[string, core.Principal] // by token hash
-	orgs   readCache[string, core.Org]       // by slug
-	roles  readCache[[2]int64, memberRoleEntry]
+	tokens   readCache[string, core.Principal] // by token hash
+	orgs     readCache[string, core.Org]       // by slug
+	roles    readCache[[2]int64, memberRoleEntry]
+	releases readCache[releaseListKey, []core.Release]
 }

@@ -106,7 +106,7 @@ func (db *DB) OrgBySlug(ctx context.Context, slug string) (*core.Org, error) {
 	epoch := writeEpoch.Load()
 	var org core.Org
 	var created int64
-	err := db.db.QueryRowContext(ctx, `SELECT id, slug, name, created_at FROM orgs WHERE slug = ?`, slug).
+	err := db.queryRow(ctx, `SELECT id, slug, name, created_at FROM orgs WHERE slug = ?`, slug).
 		Scan(&org.ID, &org.Slug, &org.Name, &created)
 	if err != nil {
 		return nil, notFound(err, "The requested resource does not exist.")

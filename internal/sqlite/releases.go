@@ -20,11 +20,12 @@ const releaseQuery = `SELECT r.id, r.org_id, r.version, r.ref, r.url, r.created_
 	LEFT JOIN projects p ON p.id = rp.project_id
 	ORDER BY r.created_at DESC, r.id DESC, p.slug`
 
+// querier runs a query: a transaction's QueryContext, or the database's prepared statements.
+type querier func(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+
 // queryReleases runs releaseQuery around inner and groups the rows into releases.
-func queryReleases(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, inner string, args ...any) ([]core.Release, error) {
-	rows, err := q.QueryContext(ctx, strings.Replace(releaseQuery, "%s", inner, 1), args...)
+func queryReleases(ctx context.Context, q querier, inner string, args ...any) ([]core.Release, error) {
+	rows, err := q(ctx, strings.Replace(releaseQuery, "%s", inner, 1), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -56,19 +57,43 @@ func queryReleases(ctx context.Context, q interface {
 const releaseColumns = `id, org_id, version, ref, url, created_at, released_at`
 
 // Releases returns a page of the organization's releases, newest first; with projectID, only
-// that project's.
+// that project's. Pages are answered from memory while nothing has been written since they
+// were read (see authcache.go).
 func (db *DB) Releases(ctx context.Context, orgID, projectID int64, page core.Page) ([]core.Release, error) {
 	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
 		return nil, err
 	}
 	page = page.Normalize(100, 1000)
+	key := releaseListKey{orgID, projectID, page}
+	if rs, ok := db.cache.releases.get(key); ok {
+		return copyReleases(rs), nil
+	}
+	epoch := writeEpoch.Load()
+	var rs []core.Release
+	var err error
 	if projectID != 0 {
-		return queryReleases(ctx, db.db, `SELECT `+releaseColumns+` FROM releases WHERE org_id = ?
+		rs, err = queryReleases(ctx, db.query, `SELECT `+releaseColumns+` FROM releases WHERE org_id = ?
 			AND id IN (SELECT release_id FROM release_projects WHERE project_id = ?)
 			ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, orgID, projectID, page.Limit, page.Offset)
+	} else {
+		rs, err = queryReleases(ctx, db.query, `SELECT `+releaseColumns+` FROM releases WHERE org_id = ?
+			ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, orgID, page.Limit, page.Offset)
 	}
-	return queryReleases(ctx, db.db, `SELECT `+releaseColumns+` FROM releases WHERE org_id = ?
-		ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, orgID, page.Limit, page.Offset)
+	if err != nil {
+		return nil, err
+	}
+	db.cache.releases.put(key, rs, epoch)
+	return copyReleases(rs), nil
+}
+
+// copyReleases copies a cached list, so that no caller can change what the next one gets.
+func copyReleases(rs []core.Release) []core.Release {
+	out := make([]core.Release, len(rs))
+	for i, r := range rs {
+		r.Projects = append([]core.Project(nil), r.Projects...)
+		out[i] = r
+	}
+	return out
 }
 
 // Release returns one release by version.
@@ -76,12 +101,10 @@ func (db *DB) Release(ctx context.Context, orgID int64, version string) (*core.R
 	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
 		return nil, err
 	}
-	return releaseByVersion(ctx, db.db, orgID, version)
+	return releaseByVersion(ctx, db.query, orgID, version)
 }
 
-func releaseByVersion(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, orgID int64, version string) (*core.Release, error) {
+func releaseByVersion(ctx context.Context, q querier, orgID int64, version string) (*core.Release, error) {
 	rs, err := queryReleases(ctx, q, `SELECT `+releaseColumns+` FROM releases WHERE org_id = ? AND version = ?`, orgID, version)
 	if err != nil {
 		return nil, err
@@ -126,7 +149,7 @@ func (db *DB) CreateRelease(ctx context.Context, orgID int64, n core.NewRelease)
 		if err := addReleaseProjects(ctx, tx, id, projectIDs); err != nil {
 			return err
 		}
-		r, err = releaseByVersion(ctx, tx, orgID, n.Version)
+		r, err = releaseByVersion(ctx, tx.QueryContext, orgID, n.Version)
 		return err
 	})
 	if err != nil {
@@ -173,7 +196,7 @@ func (db *DB) UpdateRelease(ctx context.Context, orgID int64, version string, u 
 		if err := addReleaseProjects(ctx, tx, id, projectIDs); err != nil {
 			return err
 		}
-		r, err = releaseByVersion(ctx, tx, orgID, version)
+		r, err = releaseByVersion(ctx, tx.QueryContext, orgID, version)
 		return err
 	})
 	return r, err
