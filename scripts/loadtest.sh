@@ -4,17 +4,21 @@
 # runs wrk (2 threads; 16 and 64 connections; DURATION each) on four requests, and reports
 # requests per second, latency and the server's peak resident memory (VmHWM).
 #
+# The scenarios run interleaved, ROUNDS times over; each row reports the round with the median
+# throughput, so that a burst of other work on the machine moves one round, not the result.
+#
 #   floor    GET /_health                                  the server's unauthenticated floor
 #   user     GET /api/0/organizations/acme/            user token (org:read, project:releases)
 #   org      GET /api/0/organizations/acme/releases/   org token, 5 releases
 #   unknown  GET /api/0/organizations/acme/            well-formed but unknown token (401)
 #
-# Usage: scripts/loadtest.sh            (PORT and DURATION may be set in the environment)
+# Usage: scripts/loadtest.sh      (PORT, DURATION and ROUNDS may be set in the environment)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PORT=${PORT:-19321}
 DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
 BASE="http://127.0.0.1:$PORT"
 work=$(mktemp -d)
 trap 'if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
@@ -60,13 +64,14 @@ scenario() { # name connections url [header]
   printf '%s %s %s %s %s %s\n' "$name" "$conns" "$rps" "$p50" "$p99" "${non2xx:-0}" >>"$results"
 }
 
-curl -s -o /dev/null "$BASE/_health" # warm up
-wrk -t2 -c16 -d3s "$BASE/_health" >/dev/null
-for conns in 16 64; do
-  scenario floor "$conns" "$BASE/_health"
-  scenario user "$conns" "$BASE/api/0/organizations/acme/" "Authorization: Bearer $USER_TOKEN"
-  scenario org "$conns" "$BASE/api/0/organizations/acme/releases/" "Authorization: Bearer $ORG_TOKEN"
-  scenario unknown "$conns" "$BASE/api/0/organizations/acme/" "Authorization: Bearer $UNKNOWN_TOKEN"
+wrk -t2 -c16 -d3s "$BASE/_health" >/dev/null # warm up
+for round in $(seq "$ROUNDS"); do
+  for conns in 16 64; do
+    scenario floor "$conns" "$BASE/_health"
+    scenario user "$conns" "$BASE/api/0/organizations/acme/" "Authorization: Bearer $USER_TOKEN"
+    scenario org "$conns" "$BASE/api/0/organizations/acme/releases/" "Authorization: Bearer $ORG_TOKEN"
+    scenario unknown "$conns" "$BASE/api/0/organizations/acme/" "Authorization: Bearer $UNKNOWN_TOKEN"
+  done
 done
 
 hwm=$(awk '/^VmHWM:/ {print $2, $3}' "/proc/$pid/status")
@@ -79,14 +84,17 @@ echo "Machine: $(nproc) CPUs, $(awk -F': *' '/^model name/ {print $2; exit}' /pr
 echo
 echo "| scenario | connections | requests/s | vs floor | p50 | p99 | non-2xx |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
-awk '
-  $1 == "floor" { floor[$2] = $3 }
-  { rows[NR] = $0 }
+# Per scenario and connection count, the round with the median requests/s.
+sort -k1,1 -k2,2n -k3,3g "$results" | awk -v rounds="$ROUNDS" '
+  { key = $1 " " $2; n[key]++; if (n[key] == int((rounds + 1) / 2)) median[key] = $0 }
   END {
-    for (i = 1; i <= NR; i++) {
-      split(rows[i], f, " ")
-      printf "| %s | %s | %.0f | %.0f%% | %s | %s | %s |\n", f[1], f[2], f[3], 100 * f[3] / floor[f[2]], f[4], f[5], f[6]
-    }
-  }' "$results"
+    for (key in median) { split(median[key], f, " "); if (f[1] == "floor") floor[f[2]] = f[3] }
+    split("floor user org unknown", order, " ")
+    for (c = 16; c <= 64; c += 48)
+      for (i = 1; i <= 4; i++) {
+        split(median[order[i] " " c], f, " ")
+        printf "| %s | %s | %.0f | %.0f%% | %s | %s | %s |\n", f[1], f[2], f[3], 100 * f[3] / floor[c], f[4], f[5], f[6]
+      }
+  }'
 echo
 echo "Peak RSS of the server (VmHWM): $hwm"

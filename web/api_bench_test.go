@@ -71,6 +71,8 @@ func BenchmarkAPIRequest(b *testing.B) {
 		{"floor", "/_health", "", http.StatusOK},
 		{"user-token-org-detail", "/api/0/organizations/acme/", userToken, http.StatusOK},
 		{"org-token-releases", "/api/0/organizations/acme/releases/", orgToken, http.StatusOK},
+		{"org-token-index", "/api/0/", orgToken, http.StatusOK},
+		{"org-token-releases-1", "/api/0/organizations/acme/releases/?per_page=1", orgToken, http.StatusOK},
 		{"unknown-token", "/api/0/organizations/acme/", unknownToken, http.StatusUnauthorized},
 	} {
 		b.Run(sc.name, func(b *testing.B) {

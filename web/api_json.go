@@ -55,15 +55,23 @@ func apiPage(c echo.Context) (core.Page, error) {
 // a "previous" and a "next" link, each saying whether it has results. sentry-cli follows
 // rel="next" while results="true".
 func (s *Server) setLinkHeader(c echo.Context, page core.Page, hasMore bool) {
-	q := c.QueryParams()
-	q.Del("cursor")
-	base := strings.TrimRight(s.cfg.BaseURL, "/") + (&url.URL{Path: c.Request().URL.Path}).EscapedPath() + "?" + q.Encode()
-	link := func(rel string, offset, isPrev int, results bool) string {
-		cursor := "0:" + strconv.Itoa(offset) + ":" + strconv.Itoa(isPrev)
-		return fmt.Sprintf(`<%s&cursor=%s>; rel="%s"; results="%t"; cursor="%s"`, base, cursor, rel, results, cursor)
+	q := url.Values{}
+	for k, v := range c.QueryParams() {
+		if k != "cursor" {
+			q[k] = v
+		}
 	}
-	c.Response().Header().Set("Link", link("previous", max(0, page.Offset-page.Limit), 1, page.Offset > 0)+", "+
-		link("next", page.Offset+page.Limit, 0, hasMore))
+	uri := strings.TrimRight(s.cfg.BaseURL, "/") + (&url.URL{Path: c.Request().URL.Path}).EscapedPath() + "?" + q.Encode()
+	var b strings.Builder
+	link := func(rel string, offset, isPrev int, results bool) {
+		cursor := "0:" + strconv.Itoa(offset) + ":" + strconv.Itoa(isPrev)
+		b.WriteString("<" + uri + "&cursor=" + cursor + `>; rel="` + rel + `"; results="` + strconv.FormatBool(results) +
+			`"; cursor="` + cursor + `"`)
+	}
+	link("previous", max(0, page.Offset-page.Limit), 1, page.Offset > 0)
+	b.WriteString(", ")
+	link("next", page.Offset+page.Limit, 0, hasMore)
+	c.Response().Header().Set("Link", b.String())
 }
 
 // paginate answers a list request with one page of all (the lists small enough to load

@@ -16,6 +16,24 @@ import (
 
 func idString(id int64) string { return strconv.FormatInt(id, 10) }
 
+// isoTime is a date-time as the API writes it: ISO 8601 in UTC, as time.Time's own JSON but
+// written as text, which encoding/json does not re-parse and re-compact.
+type isoTime time.Time
+
+// MarshalText writes the time in RFC 3339 with the fraction only when it has one.
+func (t isoTime) MarshalText() ([]byte, error) {
+	return time.Time(t).UTC().AppendFormat(nil, time.RFC3339Nano), nil
+}
+
+// isoPtr converts an optional time.
+func isoPtr(t *time.Time) *isoTime {
+	if t == nil {
+		return nil
+	}
+	v := isoTime(*t)
+	return &v
+}
+
 // nullable returns nil for "", so that an empty column is JSON null as in Sentry.
 func nullable(s string) *string {
 	if s == "" {
@@ -48,7 +66,7 @@ type apiUser struct {
 	IsActive        bool           `json:"isActive"`
 	HasPasswordAuth bool           `json:"hasPasswordAuth"`
 	IsManaged       bool           `json:"isManaged"`
-	DateJoined      time.Time      `json:"dateJoined"`
+	DateJoined      isoTime      `json:"dateJoined"`
 	Has2FA          bool           `json:"has2fa"`
 	IsSuperuser     bool           `json:"isSuperuser"`
 	IsStaff         bool           `json:"isStaff"`
@@ -58,7 +76,7 @@ type apiUser struct {
 func userJSON(u *core.User) *apiUser {
 	return &apiUser{
 		ID: idString(u.ID), Name: u.DisplayName(), Username: u.Email, Email: u.Email,
-		IsActive: u.Active, HasPasswordAuth: true, DateJoined: u.CreatedAt,
+		IsActive: u.Active, HasPasswordAuth: true, DateJoined: isoTime(u.CreatedAt),
 		Emails: []apiUserEmail{{ID: idString(u.ID), Email: u.Email}},
 	}
 }
@@ -78,7 +96,7 @@ type apiOrg struct {
 	Slug                     string      `json:"slug"`
 	Status                   apiStatus   `json:"status"`
 	Name                     string      `json:"name"`
-	DateCreated              time.Time   `json:"dateCreated"`
+	DateCreated              isoTime   `json:"dateCreated"`
 	IsEarlyAdopter           bool        `json:"isEarlyAdopter"`
 	Require2FA               bool        `json:"require2FA"`
 	RequireEmailVerification bool        `json:"requireEmailVerification"`
@@ -99,7 +117,7 @@ func (s *Server) orgJSON(o *core.Org) apiOrg {
 	base := strings.TrimRight(s.cfg.BaseURL, "/")
 	return apiOrg{
 		ID: idString(o.ID), Slug: o.Slug, Status: apiStatus{"active", "active"}, Name: o.Name,
-		DateCreated: o.CreatedAt, Features: []string{}, Links: apiOrgLinks{base, base},
+		DateCreated: isoTime(o.CreatedAt), Features: []string{}, Links: apiOrgLinks{base, base},
 	}
 }
 
@@ -111,13 +129,13 @@ type apiTeam struct {
 	ID          string    `json:"id"`
 	Slug        string    `json:"slug"`
 	Name        string    `json:"name"`
-	DateCreated time.Time `json:"dateCreated"`
+	DateCreated isoTime `json:"dateCreated"`
 	HasAccess   bool      `json:"hasAccess"`
 	IsPending   bool      `json:"isPending"`
 }
 
 func teamJSON(t core.Team) apiTeam {
-	return apiTeam{ID: idString(t.ID), Slug: t.Slug, Name: t.Name, DateCreated: t.CreatedAt, HasAccess: true}
+	return apiTeam{ID: idString(t.ID), Slug: t.Slug, Name: t.Name, DateCreated: isoTime(t.CreatedAt), HasAccess: true}
 }
 
 // apiTeamRef is a project's team as sentry-cli reads it: id, slug and name, all strings.
@@ -132,11 +150,11 @@ type apiProject struct {
 	Slug         string       `json:"slug"`
 	Name         string       `json:"name"`
 	Platform     *string      `json:"platform"`
-	DateCreated  time.Time    `json:"dateCreated"`
+	DateCreated  isoTime    `json:"dateCreated"`
 	HasAccess    bool         `json:"hasAccess"`
 	Status       string       `json:"status"`
 	Features     []string     `json:"features"`
-	FirstEvent   *time.Time   `json:"firstEvent"`
+	FirstEvent   *isoTime   `json:"firstEvent"`
 	Team         *apiTeamRef  `json:"team"`
 	Teams        []apiTeamRef `json:"teams"`
 	Organization *apiOrg      `json:"organization,omitempty"`
@@ -145,7 +163,7 @@ type apiProject struct {
 // projectJSON shapes a project; teams are the organization's, to name the project's team.
 func projectJSON(p core.Project, teams []core.Team) apiProject {
 	out := apiProject{
-		ID: idString(p.ID), Slug: p.Slug, Name: p.Name, Platform: nullable(p.Platform), DateCreated: p.CreatedAt,
+		ID: idString(p.ID), Slug: p.Slug, Name: p.Name, Platform: nullable(p.Platform), DateCreated: isoTime(p.CreatedAt),
 		HasAccess: true, Status: "active", Features: []string{}, Teams: []apiTeamRef{},
 	}
 	for _, t := range teams {
@@ -167,7 +185,7 @@ type apiMember struct {
 	RoleName     string    `json:"roleName"`
 	Pending      bool      `json:"pending"`
 	Expired      bool      `json:"expired"`
-	DateCreated  time.Time `json:"dateCreated"`
+	DateCreated  isoTime `json:"dateCreated"`
 	InviteStatus string    `json:"inviteStatus"`
 	Teams        []string  `json:"teams"`
 }
@@ -175,7 +193,7 @@ type apiMember struct {
 func memberJSON(m core.Membership) apiMember {
 	return apiMember{
 		ID: idString(m.User.ID), Email: m.User.Email, Name: m.User.DisplayName(), User: userJSON(&m.User),
-		OrgRole: string(m.Role), Role: string(m.Role), RoleName: m.Role.Label(), DateCreated: m.CreatedAt,
+		OrgRole: string(m.Role), Role: string(m.Role), RoleName: m.Role.Label(), DateCreated: isoTime(m.CreatedAt),
 		InviteStatus: "approved", Teams: []string{},
 	}
 }
@@ -199,8 +217,8 @@ type apiRelease struct {
 	Status       string              `json:"status"`
 	Ref          *string             `json:"ref"`
 	URL          *string             `json:"url"`
-	DateCreated  time.Time           `json:"dateCreated"`
-	DateReleased *time.Time          `json:"dateReleased"`
+	DateCreated  isoTime           `json:"dateCreated"`
+	DateReleased *isoTime          `json:"dateReleased"`
 	Data         struct{}            `json:"data"`
 	NewGroups    int                 `json:"newGroups"`
 	CommitCount  int                 `json:"commitCount"`
@@ -208,21 +226,27 @@ type apiRelease struct {
 	DeployCount  int                 `json:"deployCount"`
 	LastDeploy   *struct{}           `json:"lastDeploy"`
 	Authors      []struct{}          `json:"authors"`
-	FirstEvent   *time.Time          `json:"firstEvent"`
-	LastEvent    *time.Time          `json:"lastEvent"`
+	FirstEvent   *isoTime          `json:"firstEvent"`
+	LastEvent    *isoTime          `json:"lastEvent"`
 	Projects     []apiReleaseProject `json:"projects"`
 }
+
+// Empty lists shared by every release: they are only ever encoded, never changed.
+var (
+	noAuthors   = []struct{}{}
+	noPlatforms = []string{}
+)
 
 func releaseJSON(r core.Release) apiRelease {
 	out := apiRelease{
 		ID: r.ID, Version: r.Version, Status: "open", Ref: nullable(r.Ref), URL: nullable(r.URL),
-		DateCreated: r.CreatedAt, DateReleased: r.ReleasedAt, Authors: []struct{}{},
+		DateCreated: isoTime(r.CreatedAt), DateReleased: isoPtr(r.ReleasedAt), Authors: noAuthors,
 		Projects: make([]apiReleaseProject, 0, len(r.Projects)),
 	}
 	for _, p := range r.Projects {
-		platforms := []string{}
+		platforms := noPlatforms
 		if p.Platform != "" {
-			platforms = append(platforms, p.Platform)
+			platforms = []string{p.Platform}
 		}
 		out.Projects = append(out.Projects, apiReleaseProject{ID: p.ID, Slug: p.Slug, Name: p.Name,
 			Platform: nullable(p.Platform), Platforms: platforms})
