@@ -66,7 +66,7 @@ type apiUser struct {
 	IsActive        bool           `json:"isActive"`
 	HasPasswordAuth bool           `json:"hasPasswordAuth"`
 	IsManaged       bool           `json:"isManaged"`
-	DateJoined      isoTime      `json:"dateJoined"`
+	DateJoined      isoTime        `json:"dateJoined"`
 	Has2FA          bool           `json:"has2fa"`
 	IsSuperuser     bool           `json:"isSuperuser"`
 	IsStaff         bool           `json:"isStaff"`
@@ -96,7 +96,7 @@ type apiOrg struct {
 	Slug                     string      `json:"slug"`
 	Status                   apiStatus   `json:"status"`
 	Name                     string      `json:"name"`
-	DateCreated              isoTime   `json:"dateCreated"`
+	DateCreated              isoTime     `json:"dateCreated"`
 	IsEarlyAdopter           bool        `json:"isEarlyAdopter"`
 	Require2FA               bool        `json:"require2FA"`
 	RequireEmailVerification bool        `json:"requireEmailVerification"`
@@ -126,12 +126,12 @@ func (s *Server) orgDetailJSON(o apiOrgAccess) apiOrgDetail {
 }
 
 type apiTeam struct {
-	ID          string    `json:"id"`
-	Slug        string    `json:"slug"`
-	Name        string    `json:"name"`
+	ID          string  `json:"id"`
+	Slug        string  `json:"slug"`
+	Name        string  `json:"name"`
 	DateCreated isoTime `json:"dateCreated"`
-	HasAccess   bool      `json:"hasAccess"`
-	IsPending   bool      `json:"isPending"`
+	HasAccess   bool    `json:"hasAccess"`
+	IsPending   bool    `json:"isPending"`
 }
 
 func teamJSON(t core.Team) apiTeam {
@@ -150,11 +150,11 @@ type apiProject struct {
 	Slug         string       `json:"slug"`
 	Name         string       `json:"name"`
 	Platform     *string      `json:"platform"`
-	DateCreated  isoTime    `json:"dateCreated"`
+	DateCreated  isoTime      `json:"dateCreated"`
 	HasAccess    bool         `json:"hasAccess"`
 	Status       string       `json:"status"`
 	Features     []string     `json:"features"`
-	FirstEvent   *isoTime   `json:"firstEvent"`
+	FirstEvent   *isoTime     `json:"firstEvent"`
 	Team         *apiTeamRef  `json:"team"`
 	Teams        []apiTeamRef `json:"teams"`
 	Organization *apiOrg      `json:"organization,omitempty"`
@@ -176,18 +176,18 @@ func projectJSON(p core.Project, teams []core.Team) apiProject {
 }
 
 type apiMember struct {
-	ID           string    `json:"id"`
-	Email        string    `json:"email"`
-	Name         string    `json:"name"`
-	User         *apiUser  `json:"user"`
-	OrgRole      string    `json:"orgRole"`
-	Role         string    `json:"role"`
-	RoleName     string    `json:"roleName"`
-	Pending      bool      `json:"pending"`
-	Expired      bool      `json:"expired"`
-	DateCreated  isoTime `json:"dateCreated"`
-	InviteStatus string    `json:"inviteStatus"`
-	Teams        []string  `json:"teams"`
+	ID           string   `json:"id"`
+	Email        string   `json:"email"`
+	Name         string   `json:"name"`
+	User         *apiUser `json:"user"`
+	OrgRole      string   `json:"orgRole"`
+	Role         string   `json:"role"`
+	RoleName     string   `json:"roleName"`
+	Pending      bool     `json:"pending"`
+	Expired      bool     `json:"expired"`
+	DateCreated  isoTime  `json:"dateCreated"`
+	InviteStatus string   `json:"inviteStatus"`
+	Teams        []string `json:"teams"`
 }
 
 func memberJSON(m core.Membership) apiMember {
@@ -217,8 +217,8 @@ type apiRelease struct {
 	Status       string              `json:"status"`
 	Ref          *string             `json:"ref"`
 	URL          *string             `json:"url"`
-	DateCreated  isoTime           `json:"dateCreated"`
-	DateReleased *isoTime          `json:"dateReleased"`
+	DateCreated  isoTime             `json:"dateCreated"`
+	DateReleased *isoTime            `json:"dateReleased"`
 	Data         struct{}            `json:"data"`
 	NewGroups    int                 `json:"newGroups"`
 	CommitCount  int                 `json:"commitCount"`
@@ -226,8 +226,8 @@ type apiRelease struct {
 	DeployCount  int                 `json:"deployCount"`
 	LastDeploy   *struct{}           `json:"lastDeploy"`
 	Authors      []struct{}          `json:"authors"`
-	FirstEvent   *isoTime          `json:"firstEvent"`
-	LastEvent    *isoTime          `json:"lastEvent"`
+	FirstEvent   *isoTime            `json:"firstEvent"`
+	LastEvent    *isoTime            `json:"lastEvent"`
 	Projects     []apiReleaseProject `json:"projects"`
 }
 
