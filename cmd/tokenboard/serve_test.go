@@ -10,8 +10,12 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/tokenboard/tokenboard/internal/apptest"
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/internal/demo"
+	"github.com/tokenboard/tokenboard/internal/sqlite"
 )
 
 // TestServeSavesTokenUsesOnShutdown runs the server command, makes one API request and stops
@@ -20,7 +24,14 @@ import (
 func TestServeSavesTokenUsesOnShutdown(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	if err := NewMain(strings.NewReader(""), io.Discard, io.Discard).Run(ctx, []string{"demo", "--data", dir, "--password", "password-1234"}); err != nil {
+	seeded, err := sqlite.Open(ctx, filepath.Join(dir, "tokenboard.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seeded.PasswordCost = bcrypt.MinCost // the demo command's real cost is slow under -race
+	err = demo.Seed(core.WithActor(ctx, core.Actor{Operator: true}), seeded, "password-1234", io.Discard)
+	seeded.Close()
+	if err != nil {
 		t.Fatal(err)
 	}
 	db, err := apptest.OpenFixtureDB(filepath.Join(dir, "tokenboard.db"))
