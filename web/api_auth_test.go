@@ -221,3 +221,41 @@ func mustUser(t *testing.T, app *apptest.App, email string) *core.User {
 	}
 	return u
 }
+
+// TestAPISessionNeedsCSRFOnUnsafeMethods checks that the session authenticates the API for
+// the dashboard's own scripts, and that a request it did not send (no CSRF token) is refused.
+func TestAPISessionNeedsCSRFOnUnsafeMethods(t *testing.T) {
+	app := apptest.Start(t)
+	owner := app.LoginAs(t, "owner@acme.test")
+	put := func(header map[string]string) *apptest.Response {
+		req, _ := http.NewRequest(http.MethodPut, app.URL+"/api/0/organizations/acme/", strings.NewReader(`{"name":"Pwned"}`))
+		req.Header.Set("Content-Type", "application/json")
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		return owner.Do(req)
+	}
+	for name, header := range map[string]map[string]string{
+		"NoToken":    nil,
+		"CrossSite":  {"Sec-Fetch-Site": "cross-site"},
+		"WrongToken": {"X-CSRF-Token": "not-the-token"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := put(header)
+			// Echo refuses a cross-site request with its own message.
+			if res.Status != http.StatusForbidden || res.Header.Get("Content-Type") != "application/json" ||
+				!strings.Contains(res.Body, "CSRF") {
+				t.Errorf("status %d, body %s; want a JSON 403", res.Status, res.Body)
+			}
+		})
+	}
+	if org := app.Org(t, "acme"); org.Name != "Acme Corp" {
+		t.Fatalf("the organization was renamed to %q", org.Name)
+	}
+	t.Run("WithToken", func(t *testing.T) {
+		res := owner.JSON(http.MethodPut, "/api/0/organizations/acme/", map[string]string{"name": "Acme Inc"})
+		if res.Status != http.StatusOK || !strings.Contains(res.Body, `"name":"Acme Inc"`) {
+			t.Errorf("status %d, body %s", res.Status, res.Body)
+		}
+	})
+}
