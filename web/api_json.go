@@ -117,7 +117,11 @@ func readJSON(c echo.Context) (*jsonBody, error) {
 	b := &jsonBody{fields: map[string]json.RawMessage{}, errs: map[string]string{}}
 	raw, err := io.ReadAll(c.Request().Body)
 	var tooLarge *http.MaxBytesError
+	var limit *echo.HTTPError
 	switch {
+	case errors.As(err, &limit):
+		// The body limit middleware's 413, for a body longer than its Content-Length said.
+		return nil, limit
 	case errors.As(err, &tooLarge):
 		return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "Request body too large.")
 	case err != nil:

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -289,4 +290,16 @@ func mustProject(t *testing.T, app *apptest.App, slug string) *core.Project {
 func itoa64(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// TestAPIChunkedBodyTooLarge sends an oversized body without a Content-Length: the body limit
+// still answers 413 in JSON.
+func TestAPIChunkedBodyTooLarge(t *testing.T) {
+	app := apptest.Start(t)
+	token := app.MintOrgToken(t, "acme", "CI")
+	body := io.MultiReader(strings.NewReader(`{"version":"`), strings.NewReader(strings.Repeat("x", 2<<20)), strings.NewReader(`"}`))
+	req, _ := http.NewRequest(http.MethodPost, app.URL+"/api/0/organizations/acme/releases/", body)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.ContentLength = -1
+	checkStatusDetail(t, app.Client(t).Do(req), http.StatusRequestEntityTooLarge, "Request Entity Too Large")
 }
