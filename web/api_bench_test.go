@@ -21,7 +21,8 @@ import (
 )
 
 // BenchmarkAPIRequest measures the server's own CPU per request, in process and without the
-// network (BENCHMARKS.md, "API load"): the same four requests as scripts/loadtest.sh.
+// network (BENCHMARKS.md, "API load"): the four requests of scripts/loadtest.sh, plus two that
+// split the org token's cost: its authentication alone (GET /api/0/) and a one-release page.
 func BenchmarkAPIRequest(b *testing.B) {
 	ctx := context.Background()
 	dir := b.TempDir()
