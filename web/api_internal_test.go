@@ -141,7 +141,7 @@ func FuzzBearerToken(f *testing.F) {
 				t.Fatalf("%q: error %v", header, err)
 			}
 		default:
-			if !ok || token == "" || strings.ContainsAny(token, " \t") || strings.TrimSpace(rest) != token && strings.Trim(rest, " ") != token {
+			if !ok || token == "" || strings.ContainsAny(token, " \t") || strings.Trim(rest, " ") != token {
 				t.Fatalf("%q: token %q", header, token)
 			}
 		}
