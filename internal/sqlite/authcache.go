@@ -11,14 +11,16 @@ import (
 )
 
 // The API authenticates every request and checks the caller's role in the organization the
-// URL names (and org tokens mostly read release lists). Each answer is one indexed point query, but a point query through modernc's
-// SQLite costs about as much CPU as the whole rest of a small request, so these answers are
-// kept in memory and dropped the moment anything is written:
+// URL names, and org tokens mostly read release lists. Each answer is one indexed query, but a
+// query through modernc's SQLite costs about as much CPU as the whole rest of a small request,
+// so these answers are kept in memory and dropped the moment anything is written:
 //
 //   - writeEpoch counts the commits of every SQLite connection in this process: a commit hook
 //     registered on each new connection increments it, and inTx increments it once more after
 //     its commit has returned. (The hook runs just before a commit becomes visible; the second
-//     increment closes that window for every write the services make.)
+//     increment closes that window for every write the services make. A write made outside
+//     them, through another handle, leaves that window of a few microseconds open to a read
+//     running at the same moment, bounded by cacheTTL.)
 //   - An answer is cached together with the epoch read before it was queried, and served only
 //     while the epoch is unchanged: a revoked token, a removed or demoted member, a deactivated
 //     user fail on the very next request.
