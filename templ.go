@@ -7,7 +7,7 @@ import (
 	"io/fs"
 )
 
-//go:generate go tool templ generate
+//go:generate go tool templ generate -path views
 
 // Static holds the stylesheet, scripts and images, served under /static/.
 //

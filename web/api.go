@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"reflect"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -22,6 +20,8 @@ const (
 	msgSchemeOnly       = "Invalid token header. No credentials provided."
 	msgSpacesInToken    = "Invalid token header. Token string should not contain spaces."
 	msgPermissionDenied = "You do not have permission to perform this action."
+	// msgNotFound is Sentry's 404 text (ResourceDoesNotExist), without a final period.
+	msgNotFound = "The requested resource does not exist"
 )
 
 // ctxPrincipal holds the bearer token's principal on /api/0 requests that carry one.
@@ -83,12 +83,13 @@ func (s *Server) apiAuthenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		s.svc.Usage.RecordTokenUse(core.TokenUse{Kind: p.Kind, TokenID: p.TokenID, At: s.now()})
 		c.Set(ctxPrincipal, p)
 		if p.User != nil {
 			c.Set(ctxUser, p.User)
 		}
 		req := c.Request()
-		c.SetRequest(req.WithContext(core.WithActor(req.Context(), core.Actor{User: p.User, IP: c.RealIP()})))
+		c.SetRequest(req.WithContext(core.WithActor(req.Context(), core.Actor{User: p.User, IP: c.RealIP(), Token: p})))
 		return next(c)
 	}
 }
@@ -107,9 +108,9 @@ func sessionOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// apiJSONOnly answers unknown /api/0 routes with JSON rather than the HTML 404 page.
+// apiNotFound answers unknown /api/0 routes with JSON rather than the HTML 404 page.
 func apiNotFound(c echo.Context) error {
-	return echo.NewHTTPError(http.StatusNotFound, "The requested resource does not exist")
+	return echo.NewHTTPError(http.StatusNotFound, msgNotFound)
 }
 
 // decodeJSONBody reads a JSON object request body into v (a request struct of the handler,
@@ -129,13 +130,13 @@ func decodeJSONBody(c echo.Context, v any) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return core.FieldError(typeErr.Field, "Not a valid "+jsonTypeName(typeErr.Type.Kind())+".")
+		return core.FieldError(typeErr.Field, "Not a valid "+jsonKindName(typeErr.Type.Kind())+".")
 	}
 	return core.Errorf(core.EINVALID, "Malformed request.")
 }
 
-// jsonTypeName names the type a field expected, in DRF's words ("Not a valid string.").
-func jsonTypeName(k reflect.Kind) string {
+// jsonKindName names the type a field expected, in DRF's words ("Not a valid string.").
+func jsonKindName(k reflect.Kind) string {
 	switch k {
 	case reflect.String:
 		return "string"
@@ -149,40 +150,7 @@ func jsonTypeName(k reflect.Kind) string {
 	return "value"
 }
 
-// apiPageSize is the page size of the API's paginated lists, Sentry's default per_page.
-const apiPageSize = 100
+// discardUses is the TokenUseRecorder of a server given none.
+type discardUses struct{}
 
-// apiPage reads Sentry's ?cursor= ("value:offset:is_prev"; clients send back what the Link
-// header gave them). A missing or empty cursor is the first page; a malformed one is a 400,
-// which sentry-cli takes as the end of the list.
-func apiPage(c echo.Context) (core.Page, error) {
-	cursor := c.QueryParam("cursor")
-	if cursor == "" {
-		return core.Page{Limit: apiPageSize}, nil
-	}
-	invalid := core.Errorf(core.EINVALID, "Invalid cursor parameter.")
-	parts := strings.Split(cursor, ":")
-	if len(parts) != 3 {
-		return core.Page{}, invalid
-	}
-	offset, err := strconv.Atoi(parts[1])
-	if err != nil || offset < 0 || offset > 1_000_000_000 {
-		return core.Page{}, invalid
-	}
-	return core.Page{Offset: offset, Limit: apiPageSize}, nil
-}
-
-// setLinkHeader writes Sentry's pagination header for a page starting at offset; sentry-cli
-// follows rel="next" while its results="true".
-func (s *Server) setLinkHeader(c echo.Context, offset int, hasNext bool) {
-	base := *c.Request().URL
-	q := base.Query()
-	q.Del("cursor")
-	link := func(rel string, results bool, cursor string) string {
-		return fmt.Sprintf(`<%s%s?%s&cursor=%s>; rel="%s"; results="%t"; cursor="%s"`,
-			strings.TrimRight(s.cfg.BaseURL, "/"), base.Path, q.Encode(), cursor, rel, results, cursor)
-	}
-	prev := max(offset-apiPageSize, 0)
-	c.Response().Header().Set("Link", link("previous", offset > 0, "0:"+strconv.Itoa(prev)+":1")+", "+
-		link("next", hasNext, "0:"+strconv.Itoa(offset+apiPageSize)+":0"))
-}
+func (discardUses) RecordTokenUse(core.TokenUse) {}

@@ -72,20 +72,20 @@ func (s *Server) handleAPIOrgTokens(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page.Limit++ // the look-ahead row says whether a next page exists
-	tokens, err := s.svc.OrgTokens.OrgTokens(c.Request().Context(), orgID, page)
+	// One look-ahead row says whether a next page exists.
+	tokens, err := s.svc.OrgTokens.OrgTokens(c.Request().Context(), orgID, core.Page{Offset: page.Offset, Limit: page.Limit + 1})
 	if err != nil {
 		return err
 	}
-	hasNext := len(tokens) > apiPageSize
+	hasNext := len(tokens) > page.Limit
 	if hasNext {
-		tokens = tokens[:apiPageSize]
+		tokens = tokens[:page.Limit]
 	}
 	out := make([]orgTokenJSON, len(tokens))
 	for i := range tokens {
 		out[i] = serializeOrgToken(&tokens[i])
 	}
-	s.setLinkHeader(c, page.Offset, hasNext)
+	s.setLinkHeader(c, page, hasNext)
 	return c.JSON(http.StatusOK, out)
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -206,15 +207,20 @@ func pageNumber(c echo.Context) int {
 	return n
 }
 
-// pager trims the extra look-ahead row fetched by the caller and builds the page links.
+// pager trims the extra look-ahead row fetched by the caller and builds the page links; path
+// may already carry a query string.
 func pager[T any](path string, pageNo, size int, rows []T) (views.Pager, []T) {
 	var pg views.Pager
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
 	if len(rows) > size {
 		rows = rows[:size]
-		pg.NextURL = path + "?page=" + strconv.Itoa(pageNo+1)
+		pg.NextURL = path + sep + "page=" + strconv.Itoa(pageNo+1)
 	}
 	if pageNo > 1 {
-		pg.PrevURL = path + "?page=" + strconv.Itoa(pageNo-1)
+		pg.PrevURL = path + sep + "page=" + strconv.Itoa(pageNo-1)
 	}
 	first := (pageNo-1)*size + 1
 	pg.Summary = "Showing " + strconv.Itoa(first) + "–" + strconv.Itoa(first+len(rows)-1)

@@ -65,6 +65,7 @@ func (s *Server) routes() {
 	org.GET("/projects/", s.handleProjectsPage)
 	org.POST("/projects/", s.handleProjectCreate)
 	org.GET("/audit-log/", s.handleAuditLogPage)
+	org.GET("/releases/", s.handleReleasesPage)
 
 	// Organization auth tokens (SPEC 3.1-3.3): every member with org:read lists, creates and
 	// renames; only owners and managers revoke.
@@ -112,6 +113,32 @@ func (s *Server) routes() {
 	apiSession.POST("/sentry-apps/:slug/api-tokens/", s.handleAPIIntegrationTokenCreate)
 	apiSession.DELETE("/sentry-apps/:slug/api-tokens/:id/", s.handleAPIIntegrationTokenRevoke)
 
+	// Sentry's public API, the part real clients (sentry-cli) use. Bearer tokens of all three
+	// kinds or the session; what each route and method requires is in apiRoutes
+	// (api_scopes.go), applied by apiAuthorize.
+	sentry := api.Group("", s.apiAuthorize)
+	sentry.GET("/", s.handleAPIIndex)
+	sentry.GET("/organizations/", s.handleAPIOrgs)
+	sentry.GET("/organizations/:org/", s.handleAPIOrg)
+	sentry.PUT("/organizations/:org/", s.handleAPIOrgUpdate)
+	sentry.GET("/organizations/:org/projects/", s.handleAPIOrgProjects)
+	sentry.GET("/organizations/:org/teams/", s.handleAPITeams)
+	sentry.POST("/organizations/:org/teams/", s.handleAPITeamCreate)
+	sentry.GET("/organizations/:org/members/", s.handleAPIMembers)
+	sentry.POST("/teams/:org/:team/projects/", s.handleAPITeamProjectCreate)
+	sentry.GET("/projects/:org/:project/", s.handleAPIProject)
+	sentry.DELETE("/projects/:org/:project/", s.handleAPIProjectDelete)
+	sentry.GET("/organizations/:org/releases/", s.handleAPIReleases)
+	sentry.POST("/organizations/:org/releases/", s.handleAPIReleaseCreate)
+	sentry.GET("/organizations/:org/releases/:version/", s.handleAPIRelease)
+	sentry.PUT("/organizations/:org/releases/:version/", s.handleAPIReleaseUpdate)
+	sentry.DELETE("/organizations/:org/releases/:version/", s.handleAPIReleaseDelete)
+	sentry.GET("/projects/:org/:project/releases/", s.handleAPIProjectReleases)
+	sentry.POST("/projects/:org/:project/releases/", s.handleAPIProjectReleaseCreate)
+	sentry.GET("/projects/:org/:project/releases/:version/", s.handleAPIRelease)
+	sentry.PUT("/projects/:org/:project/releases/:version/", s.handleAPIReleaseUpdate)
+	sentry.DELETE("/projects/:org/:project/releases/:version/", s.handleAPIReleaseDelete)
+
 	api.Any("/*", apiNotFound)
 }
 
@@ -148,11 +175,20 @@ func hasBearer(req *http.Request) bool {
 // csrf protects every unsafe request that a browser could be tricked into sending. Echo's
 // middleware accepts a request whose Sec-Fetch-Site says same-origin, and otherwise requires
 // the token from the form or the X-CSRF-Token header; cross-site requests are refused.
-// Requests that authenticate with a Bearer token carry no ambient credentials and skip it.
+// API requests that carry a Bearer token, or no session cookie at all (anonymous calls then get
+// the API's 401), have no ambient credentials to abuse and skip it. Any other Authorization
+// scheme (a browser's cached Basic credentials, say) does not: it is sent automatically.
 func (s *Server) csrf() echo.MiddlewareFunc {
 	return middleware.CSRFWithConfig(middleware.CSRFConfig{
 		Skipper: func(c echo.Context) bool {
-			return strings.HasPrefix(c.Request().URL.Path, "/api/") && hasBearer(c.Request())
+			if !strings.HasPrefix(c.Request().URL.Path, "/api/") {
+				return false
+			}
+			if hasBearer(c.Request()) {
+				return true
+			}
+			_, err := c.Request().Cookie(s.cookieName)
+			return err != nil
 		},
 		TokenLookup:    "header:X-CSRF-Token,form:csrf_token",
 		CookieName:     "tokenboard_csrf",

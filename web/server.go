@@ -34,6 +34,11 @@ type Services struct {
 	OrgTokens core.OrgTokenService
 	// Integrations manages internal integrations and their tokens.
 	Integrations core.IntegrationService
+	// Releases serves the release endpoints sentry-cli uses and the Releases page.
+	Releases core.ReleaseService
+	// Usage notes each authenticated API request's token use ("last used"); nil records
+	// nothing. It must not write to the database per request: internal/usage batches.
+	Usage core.TokenUseRecorder
 }
 
 // Config is everything the web layer needs from the outside.
@@ -78,6 +83,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if cfg.Services.Usage == nil {
+		cfg.Services.Usage = discardUses{}
 	}
 	hashKey, err := cfg.Services.Secrets.Secret(ctx, "session-hash-key", 64)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/tokenboard/tokenboard/internal/demo"
 	"github.com/tokenboard/tokenboard/internal/mail"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
+	tokenuse "github.com/tokenboard/tokenboard/internal/usage"
 	"github.com/tokenboard/tokenboard/internal/wire"
 	"github.com/tokenboard/tokenboard/web"
 )
@@ -204,10 +205,13 @@ func (m *Main) serve(ctx context.Context, db *sqlite.DB, logger *slog.Logger) er
 	sender := mail.NewSender(db, transport, m.Config.MailFrom, logger)
 	db.MailQueued = sender.Wake
 
+	uses := tokenuse.NewRecorder(db, logger)
+	services := wire.Services(db)
+	services.Usage = uses
 	srv, err := web.New(ctx, web.Config{
 		BaseURL:     m.Config.BaseURL,
 		BehindProxy: m.Config.BehindProxy,
-		Services:    wire.Services(db),
+		Services:    services,
 		Static:      tokenboard.StaticFS(),
 		Logger:      logger,
 	})
@@ -223,9 +227,10 @@ func (m *Main) serve(ctx context.Context, db *sqlite.DB, logger *slog.Logger) er
 		m.Ready(ln.Addr().String())
 	}
 
-	senderDone := make(chan struct{})
-	senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
-	go func() { sender.Run(senderCtx); close(senderDone) }()
+	senderDone, usesDone := make(chan struct{}), make(chan struct{})
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	go func() { sender.Run(workCtx); close(senderDone) }()
+	go func() { uses.Run(workCtx); close(usesDone) }()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
@@ -237,8 +242,15 @@ func (m *Main) serve(ctx context.Context, db *sqlite.DB, logger *slog.Logger) er
 		err = srv.Shutdown(shutdownCtx)
 		cancel()
 	}
-	stopSender()
+	stopWork()
 	<-senderDone
+	<-usesDone
+	// The server takes no more requests: save the token uses recorded since the last save.
+	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if ferr := uses.Flush(flushCtx); ferr != nil {
+		logger.Error("saving token last-used times", "err", ferr)
+	}
 	return err
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/tokenboard/tokenboard/internal/mail"
 	"github.com/tokenboard/tokenboard/internal/smtptest"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
+	"github.com/tokenboard/tokenboard/internal/usage"
 	"github.com/tokenboard/tokenboard/internal/wire"
 	"github.com/tokenboard/tokenboard/web"
 )
@@ -37,6 +38,9 @@ type App struct {
 	Logs *SyncBuffer
 	// DataDir holds the database file.
 	DataDir string
+
+	uses     *usage.Recorder
+	fixtures fixtureDB
 }
 
 // Start runs a tokenboard with the demo data for the duration of the test.
@@ -73,9 +77,15 @@ func Start(t testing.TB) *App {
 	sender.PollInterval, sender.RetryBase, sender.RetryMax = 50*time.Millisecond, 50*time.Millisecond, 200*time.Millisecond
 	db.MailQueued = sender.Wake
 
+	// Token uses are saved only when a test calls FlushUsage (and at the end), so that what a
+	// test sees in the database never depends on a timer.
+	app.uses = usage.NewRecorder(db, logger)
+	services := wire.Services(db)
+	services.Usage = app.uses
+
 	srv, err := web.New(ctx, web.Config{
 		BaseURL:  app.URL,
-		Services: wire.Services(db),
+		Services: services,
 		Static:   tokenboard.StaticFS(),
 		Logger:   logger,
 	})
@@ -92,9 +102,20 @@ func Start(t testing.TB) *App {
 		srv.Shutdown(shutdownCtx)
 		cancel()
 		wg.Wait()
+		app.uses.Flush(shutdownCtx)
+		app.fixtures.close()
 		db.Close()
 	})
 	return app
+}
+
+// FlushUsage saves the token uses ("last used") recorded so far, as the server does every few
+// seconds and on shutdown.
+func (a *App) FlushUsage(t testing.TB) {
+	t.Helper()
+	if err := a.uses.Flush(context.Background()); err != nil {
+		t.Fatalf("flushing token uses: %v", err)
+	}
 }
 
 // As returns a context whose actor is the user with that email, for calling services directly.

@@ -10,6 +10,10 @@ type Actor struct {
 	// Operator marks the person at the server's console (the tokenboard admin commands): every
 	// permission check passes, and the audit log names "operator".
 	Operator bool
+	// Token is the bearer token an API request authenticated with, nil for a session. The
+	// services then allow no more than the token's scopes, and an org or integration token
+	// (which has no User) only in its own organization.
+	Token *Principal
 }
 
 // Email returns the actor's email for audit entries and security emails.
@@ -17,6 +21,8 @@ func (a Actor) Email() string {
 	switch {
 	case a.User != nil:
 		return a.User.Email
+	case a.Token != nil:
+		return a.Token.Kind.ActorName()
 	case a.Operator:
 		return "operator"
 	}

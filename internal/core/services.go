@@ -160,10 +160,16 @@ type OrgService interface {
 	CreateOrg(ctx context.Context, slug, name string) (*Org, error)
 	// OrgBySlug returns an organization.
 	OrgBySlug(ctx context.Context, slug string) (*Org, error)
+	// OrgByID returns an organization.
+	OrgByID(ctx context.Context, id int64) (*Org, error)
 	// UpdateOrg renames an organization (owners and managers).
 	UpdateOrg(ctx context.Context, orgID int64, name string) (*Org, error)
 	// Membership returns the user's membership in the organization, ENOTFOUND when none.
 	Membership(ctx context.Context, orgID, userID int64) (*Membership, error)
+	// MemberRole returns the user's role in the organization, and false when they are not a
+	// member. The API asks it on every request, so it is answered from memory while nothing
+	// has been written since it was last read from the database.
+	MemberRole(ctx context.Context, orgID, userID int64) (Role, bool, error)
 	// UserMemberships returns the user's memberships, ordered by organization name.
 	UserMemberships(ctx context.Context, userID int64) ([]Membership, error)
 	// Members returns the organization's members, owners first.

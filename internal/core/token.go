@@ -95,6 +95,20 @@ func (k TokenKind) Prefix() string {
 	return ""
 }
 
+// ActorName names a token that acts without a user (org and integration tokens) in the audit
+// log, where a user's email would otherwise appear.
+func (k TokenKind) ActorName() string {
+	switch k {
+	case TokenOrg:
+		return "org auth token"
+	case TokenUser:
+		return "user auth token"
+	case TokenIntegration:
+		return "internal integration"
+	}
+	return "token"
+}
+
 // OrgTokenPayload is the JSON inside an org token. sentry-cli reads URL and Org from it, which
 // is why a token alone is enough to point sentry-cli at this server. IAT is Unix seconds.
 type OrgTokenPayload struct {

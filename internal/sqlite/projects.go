@@ -59,7 +59,7 @@ func (db *DB) CreateTeam(ctx context.Context, orgID int64, slug, name string) (*
 	}
 	t := core.Team{OrgID: orgID, Slug: slug, Name: name, CreatedAt: db.Now()}
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := db.authorize(ctx, tx, orgID, hasScope(core.ScopeTeamWrite)); err != nil {
+		if err := db.authorizeScopes(ctx, tx, orgID, core.NewScopeSet(core.ScopeTeamWrite)); err != nil {
 			return err
 		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO teams (org_id, slug, name, created_at) VALUES (?, ?, ?, ?)
@@ -117,7 +117,7 @@ func (db *DB) CreateProject(ctx context.Context, orgID int64, teamSlug, slug, na
 	}
 	var p *core.Project
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := db.authorize(ctx, tx, orgID, hasScope(core.ScopeProjectWrite)); err != nil {
+		if err := db.authorizeScopes(ctx, tx, orgID, core.NewScopeSet(core.ScopeProjectWrite)); err != nil {
 			return err
 		}
 		var teamID sql.NullInt64
@@ -137,7 +137,7 @@ func (db *DB) CreateProject(ctx context.Context, orgID int64, teamSlug, slug, na
 // DeleteProject removes a project.
 func (db *DB) DeleteProject(ctx context.Context, orgID int64, slug string) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := db.authorize(ctx, tx, orgID, hasScope(core.ScopeProjectAdmin)); err != nil {
+		if err := db.authorizeScopes(ctx, tx, orgID, core.NewScopeSet(core.ScopeProjectAdmin)); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM projects WHERE org_id = ? AND slug = ?`, orgID, slug)

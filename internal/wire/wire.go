@@ -7,7 +7,9 @@ import (
 	"github.com/tokenboard/tokenboard/web"
 )
 
-// Services returns the web layer's services, all implemented by the database.
+// Services returns the web layer's services, all implemented by the database. Token use
+// ("last used") is recorded by a usage.Recorder that the caller runs and flushes: set it as
+// Usage.
 func Services(db *sqlite.DB) web.Services {
 	return web.Services{
 		Users:        db,
@@ -17,5 +19,6 @@ func Services(db *sqlite.DB) web.Services {
 		OrgTokens:    db,
 		UserTokens:   db,
 		Integrations: db,
+		Releases:     db,
 	}
 }

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/tokenboard/tokenboard/internal/apptest"
+	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/internal/demo"
+	"github.com/tokenboard/tokenboard/internal/sqlite"
+)
+
+// TestServeSavesTokenUsesOnShutdown runs the server command, makes one API request and stops
+// the server: the request's "last used" is saved on the way out, not lost with the batch
+// still in memory.
+func TestServeSavesTokenUsesOnShutdown(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	seeded, err := sqlite.Open(ctx, filepath.Join(dir, "tokenboard.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seeded.PasswordCost = bcrypt.MinCost // the demo command's real cost is slow under -race
+	err = demo.Seed(core.WithActor(ctx, core.Actor{Operator: true}), seeded, "password-1234", io.Discard)
+	seeded.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := apptest.OpenFixtureDB(filepath.Join(dir, "tokenboard.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	token, err := apptest.InsertUserToken(ctx, db, "owner@acme.test", core.NewScopeSet(core.ScopeOrgRead), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var stderr bytes.Buffer
+	m := NewMain(strings.NewReader(""), io.Discard, &stderr)
+	ready := make(chan string, 1)
+	m.Ready = func(addr string) { ready <- addr }
+	serveCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- m.Run(serveCtx, []string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("serve: %v\n%s", err, stderr.String())
+	}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/api/0/organizations/acme/", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v\n%s", err, stderr.String())
+	}
+
+	var lastUsed sql.NullInt64
+	if err := db.QueryRow(`SELECT last_used_at FROM user_tokens WHERE token_hash = ?`, core.HashToken(token)).Scan(&lastUsed); err != nil {
+		t.Fatal(err)
+	}
+	if !lastUsed.Valid {
+		t.Errorf("the token's last use was not saved on shutdown")
+	}
+}
