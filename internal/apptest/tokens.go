@@ -16,12 +16,11 @@ import (
 	"github.com/tokenboard/tokenboard/internal/core"
 )
 
-// Test fixtures for API tokens: they mint and revoke tokens of the three kinds by writing the
-// rows directly, through a second handle on the app's database file, the way the token
-// services store them (SHA-256 of the full token, last 4 characters, scopes by name). They
-// exist so the API can be tested before and apart from the token services; they check no
-// permission, write no audit entry and send no mail. The Insert functions take a *sql.DB so
-// that scripts/loadtest can mint its tokens the same way.
+// Test fixtures for API tokens. The Mint methods go through the real token services, so tests
+// exercise the same writes as the screens. Revoking and expiring, and the Insert functions,
+// write rows directly through a second handle on the database file, the way the services store
+// them (SHA-256 of the full token, last 4 characters, scopes by name): the Insert functions
+// take a *sql.DB so that scripts/loadtest can mint many tokens into a server's database.
 
 // fixtureDB is the second handle, opened on first use.
 type fixtureDB struct {
@@ -55,36 +54,62 @@ func (a *App) fixtureDB(t testing.TB) *sql.DB {
 	return a.fixtures.db
 }
 
-// MintOrgToken creates an org auth token for the organization and returns its plaintext.
+// MintOrgToken creates an org auth token through the org-token service, as the organization's
+// first owner (audit entry and owners' email included), and returns its plaintext.
 func (a *App) MintOrgToken(t testing.TB, orgSlug, name string) string {
 	t.Helper()
-	token, err := InsertOrgToken(context.Background(), a.fixtureDB(t), a.URL, orgSlug, name, nil)
+	org := a.Org(t, orgSlug)
+	_, token, err := a.DB.CreateOrgToken(a.asOwner(t, org), org.ID, core.NewOrgToken{Name: name})
 	if err != nil {
 		t.Fatalf("minting an org token for %s: %v", orgSlug, err)
 	}
 	return token
 }
 
-// MintUserToken creates a user auth token for the user with the scopes (stored expanded, as
-// the service stores them) and optional expiry, and returns its plaintext.
+// MintUserToken creates a user auth token through the user-token service, as that user, and
+// returns its plaintext. An expiry in the past, which the service refuses at creation, is set
+// afterwards, as time passing would.
 func (a *App) MintUserToken(t testing.TB, email string, scopes core.ScopeSet, expiresAt *time.Time) string {
 	t.Helper()
-	token, err := InsertUserToken(context.Background(), a.fixtureDB(t), email, scopes, expiresAt)
+	expired := expiresAt != nil && !expiresAt.After(time.Now())
+	n := core.NewUserToken{Scopes: scopes.Expand()}
+	if !expired {
+		n.ExpiresAt = expiresAt
+	}
+	_, token, err := a.DB.CreateUserToken(a.As(t, email), n)
 	if err != nil {
 		t.Fatalf("minting a user token for %s: %v", email, err)
+	}
+	if expired {
+		a.ExpireToken(t, token)
 	}
 	return token
 }
 
-// MintIntegrationToken creates an internal integration of the organization with the scopes,
-// and one token of it, and returns the token's plaintext.
+// MintIntegrationToken creates an internal integration of the organization with the scopes
+// through the integration service, as the organization's first owner, and returns the
+// plaintext of the token created with it.
 func (a *App) MintIntegrationToken(t testing.TB, orgSlug string, scopes core.ScopeSet) string {
 	t.Helper()
-	token, err := InsertIntegrationToken(context.Background(), a.fixtureDB(t), orgSlug, scopes)
+	org := a.Org(t, orgSlug)
+	var suffix [4]byte
+	rand.Read(suffix[:])
+	in := core.IntegrationInput{Name: "Fixture " + hex.EncodeToString(suffix[:]), Scopes: scopes.Expand()}
+	_, _, token, err := a.DB.CreateIntegration(a.asOwner(t, org), org.ID, in)
 	if err != nil {
 		t.Fatalf("minting an integration token for %s: %v", orgSlug, err)
 	}
 	return token
+}
+
+// asOwner returns a context whose actor is the organization's first owner.
+func (a *App) asOwner(t testing.TB, org *core.Org) context.Context {
+	t.Helper()
+	owners, err := a.DB.Owners(context.Background(), org.ID)
+	if err != nil || len(owners) == 0 {
+		t.Fatalf("owners of %s: %v", org.Slug, err)
+	}
+	return core.WithActor(context.Background(), core.Actor{User: &owners[0], IP: "127.0.0.1"})
 }
 
 // RevokeToken revokes a token as its service does: an org token is deactivated, a user token
