@@ -1,12 +1,7 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
-	"reflect"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -111,43 +106,6 @@ func sessionOnly(next echo.HandlerFunc) echo.HandlerFunc {
 // apiNotFound answers unknown /api/0 routes with JSON rather than the HTML 404 page.
 func apiNotFound(c echo.Context) error {
 	return echo.NewHTTPError(http.StatusNotFound, msgNotFound)
-}
-
-// decodeJSONBody reads a JSON object request body into v (a request struct of the handler,
-// never a domain type). An empty body is an empty object. A value of the wrong type is a 400
-// on its field, anything else unreadable a 400 with a detail.
-func decodeJSONBody(c echo.Context, v any) error {
-	body, err := io.ReadAll(c.Request().Body)
-	if err != nil {
-		return core.Errorf(core.EINVALID, "Malformed request.")
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil
-	}
-	err = json.Unmarshal(body, v)
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return core.FieldError(typeErr.Field, "Not a valid "+jsonKindName(typeErr.Type.Kind())+".")
-	}
-	return core.Errorf(core.EINVALID, "Malformed request.")
-}
-
-// jsonKindName names the type a field expected, in DRF's words ("Not a valid string.").
-func jsonKindName(k reflect.Kind) string {
-	switch k {
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "boolean"
-	case reflect.Slice, reflect.Array:
-		return "list"
-	case reflect.Int, reflect.Int64, reflect.Float64:
-		return "number"
-	}
-	return "value"
 }
 
 // discardUses is the TokenUseRecorder of a server given none.

@@ -252,6 +252,47 @@ func (b *jsonBody) slugsOrIDs(field string) []string {
 	return out
 }
 
+// scopes returns a list of scope names, with the messages of Django REST framework's
+// MultipleChoiceField, which Sentry uses, except that an empty list is refused too: a token
+// without scopes can do nothing.
+func (b *jsonBody) scopes(field string) core.ScopeSet {
+	raw, present := b.fields[field]
+	switch {
+	case !present:
+		b.errs[field] = "This field is required."
+		return 0
+	case b.isNull(field):
+		b.errs[field] = "This field may not be null."
+		return 0
+	}
+	var items []json.RawMessage
+	if json.Unmarshal(raw, &items) != nil {
+		var v any
+		json.Unmarshal(raw, &v)
+		b.errs[field] = fmt.Sprintf("Expected a list of items but got type %q.", jsonTypeName(v))
+		return 0
+	}
+	if len(items) == 0 {
+		b.errs[field] = "This list may not be empty."
+		return 0
+	}
+	var set core.ScopeSet
+	for _, item := range items {
+		var name string
+		if json.Unmarshal(item, &name) != nil {
+			b.errs[field] = `"` + string(item) + `" is not a valid choice.`
+			return 0
+		}
+		sc, ok := core.ParseScope(name)
+		if !ok {
+			b.errs[field] = `"` + name + `" is not a valid choice.`
+			return 0
+		}
+		set = set.Union(core.NewScopeSet(sc))
+	}
+	return set
+}
+
 // err returns the recorded field errors as one validation error, or nil.
 func (b *jsonBody) err() error {
 	if len(b.errs) == 0 {

@@ -46,11 +46,6 @@ func serializeOrgToken(t *core.OrgToken) orgTokenJSON {
 	return out
 }
 
-// orgTokenNameBody is the body of POST and PUT.
-type orgTokenNameBody struct {
-	Name *string `json:"name"`
-}
-
 // apiOrgID resolves the :org of an API path. Membership is the service's check, inside its
 // transaction; an unknown slug is the same 404 as an organization one is not a member of.
 func (s *Server) apiOrgID(c echo.Context) (int64, error) {
@@ -97,13 +92,13 @@ func (s *Server) handleAPIOrgTokenCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var body orgTokenNameBody
-	if err := decodeJSONBody(c, &body); err != nil {
+	body, err := readJSON(c)
+	if err != nil {
 		return err
 	}
-	name := ""
-	if body.Name != nil {
-		name = *body.Name
+	name, _ := body.str("name")
+	if err := body.err(); err != nil {
+		return err
 	}
 	if strings.TrimSpace(name) == "" {
 		name = core.GeneratedOrgTokenName(s.now())
@@ -138,13 +133,13 @@ func (s *Server) handleAPIOrgTokenRename(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var body orgTokenNameBody
-	if err := decodeJSONBody(c, &body); err != nil {
+	body, err := readJSON(c)
+	if err != nil {
 		return err
 	}
-	name := ""
-	if body.Name != nil {
-		name = *body.Name
+	name, _ := body.str("name")
+	if err := body.err(); err != nil {
+		return err
 	}
 	if _, err := s.svc.OrgTokens.RenameOrgToken(c.Request().Context(), orgID, id, name); err != nil {
 		return err

@@ -170,7 +170,7 @@ func TestOrgTokenAPI(t *testing.T) {
 			{http.MethodPut, apiToken(id), map[string]any{"name": ""}, `{"name":["The name cannot be blank."]}`},
 			{http.MethodPut, apiToken(id), map[string]any{}, `{"name":["The name cannot be blank."]}`},
 			{http.MethodPut, apiToken(id), map[string]any{"name": strings.Repeat("x", 256)}, `{"name":["The name cannot be longer than 255 characters."]}`},
-			{http.MethodPost, apiTokens, []string{"not", "an", "object"}, `{"detail":"Malformed request."}`},
+			{http.MethodPost, apiTokens, []string{"not", "an", "object"}, `{"detail":"Invalid data. Expected a dictionary, but got list."}`},
 		}
 		for _, tc := range cases {
 			r := c.JSON(tc.method, tc.path, tc.body)

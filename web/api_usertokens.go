@@ -1,8 +1,6 @@
 package web
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -70,32 +68,16 @@ func (s *Server) handleAPIUserTokens(c echo.Context) error {
 // "expiresAt"?}: 201 with the token, this once. Every invalid field is reported at once, as
 // {"field": ["message"]}.
 func (s *Server) handleAPIUserTokenCreate(c echo.Context) error {
-	body, err := readJSONObject(c)
+	body, err := readJSON(c)
 	if err != nil {
 		return err
 	}
-	fields := map[string]string{}
 	var n core.NewUserToken
-	if raw, ok := body["name"]; ok && !isJSONNull(raw) {
-		if json.Unmarshal(raw, &n.Name) != nil {
-			fields["name"] = "Not a valid string."
-		}
-	}
-	raw, ok := body["scopes"]
-	if n.Scopes, err = scopesFromJSON(raw, ok); err != nil {
-		fields["scopes"] = core.ErrorMessage(err)
-	}
-	if raw, ok := body["expiresAt"]; ok && !isJSONNull(raw) {
-		var at time.Time
-		if json.Unmarshal(raw, &at) != nil {
-			fields["expiresAt"] = "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
-		} else {
-			at = at.UTC()
-			n.ExpiresAt = &at
-		}
-	}
-	if len(fields) > 0 {
-		return &core.Error{Code: core.EINVALID, Message: "Invalid request.", Fields: fields}
+	n.Name, _ = body.str("name")
+	n.Scopes = body.scopes("scopes")
+	n.ExpiresAt = body.time("expiresAt").Value
+	if err := body.err(); err != nil {
+		return err
 	}
 	t, plain, err := s.svc.UserTokens.CreateUserToken(c.Request().Context(), n)
 	if err != nil {
@@ -122,24 +104,18 @@ func (s *Server) handleAPIUserTokenUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := readJSONObject(c)
+	body, err := readJSON(c)
 	if err != nil {
 		return err
 	}
-	for key := range body {
+	for key := range body.fields {
 		if key != "name" {
 			return c.JSON(http.StatusForbidden, map[string]string{"error": msgOnlyNameEditable})
 		}
 	}
-	var name string
-	raw, ok := body["name"]
-	switch {
-	case !ok:
-		return core.FieldError("name", "This field is required.")
-	case isJSONNull(raw):
-		return core.FieldError("name", "This field may not be null.")
-	case json.Unmarshal(raw, &name) != nil:
-		return core.FieldError("name", "Not a valid string.")
+	name := body.required("name")
+	if err := body.err(); err != nil {
+		return err
 	}
 	t, err := s.svc.UserTokens.RenameUserToken(c.Request().Context(), id, name)
 	if err != nil {
@@ -159,70 +135,6 @@ func (s *Server) handleAPIUserTokenDelete(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
-}
-
-// scopesFromJSON reads a "scopes" list with the messages of Django REST framework's
-// MultipleChoiceField, which Sentry uses, except that an empty list is refused too: a token
-// without scopes can do nothing.
-func scopesFromJSON(raw json.RawMessage, present bool) (core.ScopeSet, error) {
-	if !present {
-		return 0, core.FieldError("scopes", "This field is required.")
-	}
-	if isJSONNull(raw) {
-		return 0, core.FieldError("scopes", "This field may not be null.")
-	}
-	var items []json.RawMessage
-	if json.Unmarshal(raw, &items) != nil {
-		return 0, core.FieldError("scopes", `Expected a list of items but got type "`+jsonType(raw)+`".`)
-	}
-	if len(items) == 0 {
-		return 0, core.FieldError("scopes", "This list may not be empty.")
-	}
-	var set core.ScopeSet
-	for _, item := range items {
-		var name string
-		if json.Unmarshal(item, &name) != nil {
-			return 0, core.FieldError("scopes", `"`+string(item)+`" is not a valid choice.`)
-		}
-		sc, ok := core.ParseScope(name)
-		if !ok {
-			return 0, core.FieldError("scopes", `"`+name+`" is not a valid choice.`)
-		}
-		set = set.Union(core.NewScopeSet(sc))
-	}
-	return set, nil
-}
-
-// readJSONObject reads a request body that must be a JSON object, keeping each value raw so
-// that handlers can tell a missing key from null and check types field by field.
-func readJSONObject(c echo.Context) (map[string]json.RawMessage, error) {
-	b, err := io.ReadAll(c.Request().Body)
-	if err != nil {
-		return nil, err
-	}
-	var body map[string]json.RawMessage
-	if err := json.Unmarshal(b, &body); err != nil || body == nil {
-		return nil, core.Errorf(core.EINVALID, "JSON parse error - the request body must be a JSON object.")
-	}
-	return body, nil
-}
-
-func isJSONNull(raw json.RawMessage) bool { return string(raw) == "null" }
-
-// jsonType names a JSON value's type the way Python would for DRF's messages.
-func jsonType(raw json.RawMessage) string {
-	if len(raw) == 0 {
-		return "NoneType"
-	}
-	switch raw[0] {
-	case '"':
-		return "str"
-	case '{':
-		return "dict"
-	case 't', 'f':
-		return "bool"
-	}
-	return "int"
 }
 
 // renameErrorField moves a validation message from one field name to another.
