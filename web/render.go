@@ -29,6 +29,13 @@ func (s *Server) page(c echo.Context, title, nav string) views.Page {
 			s.log.Warn("loading memberships", "err", err)
 		}
 		p.Orgs = orgs
+		// Account pages belong to no organization; the sidebar keeps showing the first one
+		// whose settings the user may see, as Sentry keeps the last organization.
+		for i := range orgs {
+			if p.Org == nil && orgs[i].Role.CanSeeSettings() {
+				p.Org, p.Role = &orgs[i].Org, orgs[i].Role
+			}
+		}
 	}
 	return p
 }
