@@ -86,9 +86,9 @@ func (s *Server) handleAPIIntegrationTokenRevoke(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := pathID(c, "id", "The token does not exist.")
 	if err != nil {
-		return core.Errorf(core.ENOTFOUND, "The token does not exist.")
+		return err
 	}
 	if err := s.svc.Integrations.RevokeIntegrationToken(c.Request().Context(), i.OrgID, i.Slug, id); err != nil {
 		return err

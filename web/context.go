@@ -1,6 +1,8 @@
 package web
 
 import (
+	"strconv"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/tokenboard/tokenboard/internal/core"
@@ -38,4 +40,14 @@ func currentOrg(c echo.Context) orgScope {
 func csrfToken(c echo.Context) string {
 	t, _ := c.Get("csrf").(string)
 	return t
+}
+
+// pathID reads a numeric id from the path parameter name. Anything but a positive number is a
+// 404 with the given message, the same answer as an id that does not exist.
+func pathID(c echo.Context, name, notFound string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, core.Errorf(core.ENOTFOUND, "%s", notFound)
+	}
+	return id, nil
 }

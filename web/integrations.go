@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -169,10 +168,9 @@ func (s *Server) handleIntegrationTokenCreate(c echo.Context) error {
 
 // integrationToken loads the integration of the path and its live token :id.
 func (s *Server) integrationToken(c echo.Context) (*core.Integration, *core.IntegrationToken, error) {
-	notFound := core.Errorf(core.ENOTFOUND, "The token does not exist.")
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := pathID(c, "id", "The token does not exist.")
 	if err != nil {
-		return nil, nil, notFound
+		return nil, nil, err
 	}
 	ctx, orgID := c.Request().Context(), currentOrg(c).Org.ID
 	i, err := s.svc.Integrations.Integration(ctx, orgID, c.Param("slug"))
@@ -188,7 +186,7 @@ func (s *Server) integrationToken(c echo.Context) (*core.Integration, *core.Inte
 			return i, &t, nil
 		}
 	}
-	return nil, nil, notFound
+	return nil, nil, core.Errorf(core.ENOTFOUND, "The token does not exist.")
 }
 
 // handleIntegrationTokenRotate answers POST /settings/:org/developer-settings/:slug/tokens/:id/rotate/:

@@ -103,11 +103,7 @@ func (s *Server) handleMemberAdd(c echo.Context) error {
 
 // memberID reads the :user path parameter.
 func memberID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("user"), 10, 64)
-	if err != nil {
-		return 0, core.Errorf(core.ENOTFOUND, "The member does not exist.")
-	}
-	return id, nil
+	return pathID(c, "user", "The member does not exist.")
 }
 
 // handleMemberRoleChange answers POST /settings/:org/members/:user/role/.

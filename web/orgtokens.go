@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -22,13 +21,9 @@ func orgTokensPath(c echo.Context) string {
 	return "/settings/" + currentOrg(c).Org.Slug + "/auth-tokens/"
 }
 
-// orgTokenID reads the :id path parameter; anything but a positive number is a 404.
+// orgTokenID reads the :id path parameter of an org token.
 func orgTokenID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, core.Errorf(core.ENOTFOUND, "The requested resource does not exist.")
-	}
-	return id, nil
+	return pathID(c, "id", "The requested resource does not exist.")
 }
 
 // handleOrgTokensPage answers GET /settings/:org/auth-tokens/?page=N.

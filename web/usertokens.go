@@ -22,14 +22,9 @@ func maskUserToken(t *core.UserToken) string {
 	return core.MaskToken(core.TokenUser, t.LastChars, false)
 }
 
-// userTokenID reads the :id path parameter; anything but a positive number is a token that does
-// not exist.
+// userTokenID reads the :id path parameter of a user token.
 func userTokenID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, core.Errorf(core.ENOTFOUND, "Invalid token ID")
-	}
-	return id, nil
+	return pathID(c, "id", "Invalid token ID")
 }
 
 // handleUserTokensPage answers GET /settings/account/api/auth-tokens/.

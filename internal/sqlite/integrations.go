@@ -285,6 +285,16 @@ func (db *DB) IntegrationTokens(ctx context.Context, orgID int64, slug string) (
 	return out, err
 }
 
+// authorizeTokenIssue loads the integration for issuing a token: the actor must manage it and
+// hold every scope the token will carry, so that a token never exceeds its requester's role.
+func (db *DB) authorizeTokenIssue(ctx context.Context, tx *sql.Tx, orgID int64, slug string) (*core.Integration, error) {
+	i, role, err := db.authorizeIntegration(ctx, tx, orgID, slug)
+	if err != nil {
+		return nil, err
+	}
+	return i, core.CheckIntegrationTokenScopes(role, i.Scopes)
+}
+
 // CreateIntegrationToken adds a token to the integration (owners and managers).
 func (db *DB) CreateIntegrationToken(ctx context.Context, orgID int64, slug string) (*core.IntegrationToken, string, error) {
 	var (
@@ -292,11 +302,8 @@ func (db *DB) CreateIntegrationToken(ctx context.Context, orgID int64, slug stri
 		plain string
 	)
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		i, role, err := db.authorizeIntegration(ctx, tx, orgID, slug)
+		i, err := db.authorizeTokenIssue(ctx, tx, orgID, slug)
 		if err != nil {
-			return err
-		}
-		if err := core.CheckIntegrationTokenScopes(role, i.Scopes); err != nil {
 			return err
 		}
 		if tok, plain, err = db.issueIntegrationToken(ctx, tx, i); err != nil {
@@ -318,11 +325,8 @@ func (db *DB) RotateIntegrationToken(ctx context.Context, orgID int64, slug stri
 		plain string
 	)
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		i, role, err := db.authorizeIntegration(ctx, tx, orgID, slug)
+		i, err := db.authorizeTokenIssue(ctx, tx, orgID, slug)
 		if err != nil {
-			return err
-		}
-		if err := core.CheckIntegrationTokenScopes(role, i.Scopes); err != nil {
 			return err
 		}
 		old, err := db.revokeIntegrationToken(ctx, tx, i, id)
