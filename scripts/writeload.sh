@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The write-load and flood tests of BENCHMARKS.md ("Writes under load", "A flood of bad
+# tokens"). Builds tokenboard, serves it on loopback with a fresh data folder (demo data and
+# minted tokens), then:
+#
+#   reads     wrk, 16 connections: GET /api/0/organizations/acme/ with a user token, alone
+#   writes    wrk, 64 connections: POST /api/0/organizations/acme/org-auth-tokens/ with an
+#             owner's session (each creation writes the token, an audit entry and one email per
+#             owner), while the same reads run beside it
+#   flood     the reads again while scripts/flood sends well-formed unknown tokens from
+#             127.0.0.2 (wrk cannot choose its source address)
+#
+# Usage: scripts/writeload.sh   (PORT, DURATION may be set in the environment)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PORT=${PORT:-19322}
+DURATION=${DURATION:-30s}
+BASE="http://127.0.0.1:$PORT"
+work=$(mktemp -d)
+trap 'if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
+
+command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)"; exit 1; }
+go build -o "$work/tokenboard" ./cmd/tokenboard
+go build -o "$work/mint-tokens" ./scripts/mint-tokens
+go build -o "$work/flood" ./scripts/flood
+
+"$work/tokenboard" demo --data "$work/data" >/dev/null
+eval "$("$work/mint-tokens" --data "$work/data" --base-url "$BASE")"
+"$work/tokenboard" serve --data "$work/data" --addr "127.0.0.1:$PORT" --base-url "$BASE" 2>"$work/server.log" &
+pid=$!
+for _ in $(seq 100); do curl -sf "$BASE/_health" >/dev/null && break; sleep 0.1; done
+
+# An owner's session: a browser's same-origin request passes the CSRF check by its
+# Sec-Fetch-Site header, so wrk sends that header with the session cookie.
+curl -s -o /dev/null -c "$work/jar" -H 'Sec-Fetch-Site: same-origin' -H "Origin: $BASE" \
+  --data-urlencode 'email=owner@acme.test' --data-urlencode 'password=tokenboard-demo' "$BASE/auth/login/"
+COOKIE=$(awk '!/^#/ && NF >= 7 {printf "%s%s=%s", sep, $6, $7; sep="; "}' "$work/jar")
+[ -n "$COOKIE" ] || { echo "sign-in failed"; exit 1; }
+export COOKIE BASE
+
+cat >"$work/write.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Cookie"] = os.getenv("COOKIE")
+wrk.headers["Origin"] = os.getenv("BASE")
+wrk.headers["Sec-Fetch-Site"] = "same-origin"
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, nil, nil, '{"name":"load ' .. n .. '"}')
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("ERRORS connect=%d read=%d write=%d status=%d timeout=%d\n",
+    e.connect, e.read, e.write, e.status, e.timeout))
+  io.write(string.format("LATENCY p50=%.1fms p99=%.1fms max=%.1fms\n",
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+end
+LUA
+
+got=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Cookie: $COOKIE" -H 'Sec-Fetch-Site: same-origin' \
+  -H "Origin: $BASE" -H 'Content-Type: application/json' -d '{"name":"probe"}' "$BASE/api/0/organizations/acme/org-auth-tokens/")
+[ "$got" = 201 ] || { echo "token creation answered $got, want 201"; exit 1; }
+
+reads() { wrk -t1 -c16 -d"$DURATION" --latency -H "Authorization: Bearer $USER_TOKEN" "$BASE/api/0/organizations/acme/"; }
+rps() { awk '/^Requests\/sec:/ {print $2}'; }
+
+echo "Machine: $(nproc) CPUs, $(go env GOVERSION), wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null || echo '?')"
+wrk -t1 -c16 -d3s "$BASE/_health" >/dev/null # warm up
+
+quiet=$(reads | rps)
+echo "reads alone:               $quiet req/s"
+
+reads >"$work/reads-w.txt" &
+rpid=$!
+wrk -t1 -c64 -d"$DURATION" --timeout 10s -s "$work/write.lua" "$BASE/api/0/organizations/acme/org-auth-tokens/" >"$work/writes.txt"
+wait "$rpid"
+during=$(rps <"$work/reads-w.txt")
+echo "writes (64 connections):   $(rps <"$work/writes.txt") req/s, $(awk '/requests in/ {print $1}' "$work/writes.txt") requests"
+grep -E '^(ERRORS|LATENCY)|Non-2xx' "$work/writes.txt" | sed 's/^/  /'
+echo "reads beside the writes:   $during req/s ($(awk -v a="$during" -v b="$quiet" 'BEGIN {printf "%.2f", a / b}') x alone)"
+echo "server log lines with 'database is locked': $(grep -c 'database is locked' "$work/server.log" || true)"
+
+reads >"$work/reads-f.txt" &
+rpid=$!
+"$work/flood" -url "$BASE/api/0/organizations/acme/" -from 127.0.0.2 -c 64 -d "$DURATION" \
+  -token "$UNKNOWN_TOKEN" >"$work/flood.txt"
+wait "$rpid"
+flooded=$(rps <"$work/reads-f.txt")
+echo "flood from 127.0.0.2:      $(cat "$work/flood.txt")"
+echo "reads beside the flood:    $flooded req/s ($(awk -v a="$flooded" -v b="$quiet" 'BEGIN {printf "%.2f", a / b}') x alone)"
+echo "server log: $(wc -l <"$work/server.log") lines, $(wc -c <"$work/server.log") bytes"
+
+kill -TERM "$pid"
+wait "$pid" || true
+pid=
