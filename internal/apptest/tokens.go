@@ -106,8 +106,7 @@ func (a *App) MintIntegrationToken(t testing.TB, orgSlug string, scopes core.Sco
 func (a *App) asOwner(t testing.TB, org *core.Org) context.Context {
 	t.Helper()
 	// Reading the owners is itself authorized: the fixture asks as the console operator.
-	opCtx := core.WithActor(context.Background(), core.Actor{Operator: true, IP: "console"})
-	owners, err := a.DB.Owners(opCtx, org.ID)
+	owners, err := a.DB.Owners(AsOperator(), org.ID)
 	if err != nil || len(owners) == 0 {
 		t.Fatalf("owners of %s: %v", org.Slug, err)
 	}
