@@ -110,9 +110,11 @@ var authzCalls = map[string]func(f authzFixture) []any{
 	"RotateIntegrationToken": func(f authzFixture) []any { return []any{f.org.ID, f.integration, f.integrationTk} },
 	"RevokeIntegrationToken": func(f authzFixture) []any { return []any{f.org.ID, f.integration, f.integrationTk} },
 
-	"Releases":      func(f authzFixture) []any { return []any{f.org.ID, int64(0), core.Page{}} },
-	"Release":       func(f authzFixture) []any { return []any{f.org.ID, "probe"} },
-	"CreateRelease": func(f authzFixture) []any { return []any{f.org.ID, core.NewRelease{Version: "probe-2", Projects: []string{"probe"}}} },
+	"Releases": func(f authzFixture) []any { return []any{f.org.ID, int64(0), core.Page{}} },
+	"Release":  func(f authzFixture) []any { return []any{f.org.ID, "probe"} },
+	"CreateRelease": func(f authzFixture) []any {
+		return []any{f.org.ID, core.NewRelease{Version: "probe-2", Projects: []string{"probe"}}}
+	},
 	"UpdateRelease": func(f authzFixture) []any { return []any{f.org.ID, "probe", core.ReleaseUpdate{}} },
 	"DeleteRelease": func(f authzFixture) []any { return []any{f.org.ID, "probe"} },
 }
