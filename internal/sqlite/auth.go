@@ -51,7 +51,7 @@ func (db *DB) lookupToken(ctx context.Context, t core.ParsedToken) (core.Princip
 		var created int64
 		err = db.queryRow(ctx, `SELECT t.id, t.scopes, t.expires_at, `+userColumnsU+` FROM user_tokens t
 			JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`, t.Hash).Scan(&p.TokenID, &scopes, &expires,
-			&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Active, &u.SessionVersion, &created)
+			&u.ID, &u.Email, &u.Name, &u.Active, &u.SessionVersion, &created)
 		if err == nil {
 			if !u.Active {
 				return p, core.Errorf(core.EUNAUTHORIZED, "User inactive or deleted")

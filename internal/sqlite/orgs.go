@@ -128,13 +128,14 @@ func (db *DB) UpdateOrg(ctx context.Context, orgID int64, name string) (*core.Or
 const membershipQuery = `SELECT o.id, o.slug, o.name, o.created_at, ` + userColumnsU + `, m.role, m.created_at
 	FROM memberships m JOIN orgs o ON o.id = m.org_id JOIN users u ON u.id = m.user_id`
 
-const userColumnsU = `u.id, u.email, u.name, u.password_hash, u.active, u.session_version, u.created_at`
+// userColumnsU are userColumns from users aliased u: never the password hash.
+const userColumnsU = `u.id, u.email, u.name, u.active, u.session_version, u.created_at`
 
 func scanMembership(row interface{ Scan(...any) error }) (core.Membership, error) {
 	var m core.Membership
 	var orgCreated, userCreated, created int64
 	err := row.Scan(&m.Org.ID, &m.Org.Slug, &m.Org.Name, &orgCreated,
-		&m.User.ID, &m.User.Email, &m.User.Name, &m.User.PasswordHash, &m.User.Active, &m.User.SessionVersion, &userCreated,
+		&m.User.ID, &m.User.Email, &m.User.Name, &m.User.Active, &m.User.SessionVersion, &userCreated,
 		&m.Role, &created)
 	m.Org.CreatedAt, m.User.CreatedAt, m.CreatedAt = fromUnix(orgCreated), fromUnix(userCreated), fromUnix(created)
 	return m, err
