@@ -83,7 +83,7 @@ func Integrations(p Page, v IntegrationsView) templ.Component {
 					}()
 				}
 				ctx = templ.InitializeContext(ctx)
-				if p.Role.CanManageOrgTokens() {
+				if p.Role.CanManageIntegrations() {
 					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<a class=\"btn btn-primary\" href=\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
@@ -552,7 +552,7 @@ func IntegrationForm(p Page, v IntegrationFormView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if !p.Role.CanManageOrgTokens() {
+			if !p.Role.CanManageIntegrations() {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, " disabled")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -770,7 +770,7 @@ func IntegrationForm(p Page, v IntegrationFormView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if p.Role.CanManageOrgTokens() {
+			if p.Role.CanManageIntegrations() {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 50, "<div class=\"panel-footer\"><a class=\"btn\" href=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -835,7 +835,7 @@ func integrationTokens(p Page, v IntegrationFormView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if p.Role.CanManageOrgTokens() {
+		if p.Role.CanManageIntegrations() {
 			if newTokenRefusal(v) != "" {
 				templ_7745c5c3_Err = disabledButton("New Token", newTokenRefusal(v), "btn btn-small btn-primary").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
@@ -873,7 +873,7 @@ func integrationTokens(p Page, v IntegrationFormView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if !p.Role.CanManageOrgTokens() {
+		if !p.Role.CanManageIntegrations() {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 58, "<div class=\"empty\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

@@ -280,7 +280,7 @@ func TestAPIErrorsAreJSON(t *testing.T) {
 
 func mustProject(t *testing.T, app *apptest.App, slug string) *core.Project {
 	t.Helper()
-	p, err := app.DB.ProjectBySlug(t.Context(), app.Org(t, "acme").ID, slug)
+	p, err := app.DB.ProjectBySlug(apptest.AsOperator(), app.Org(t, "acme").ID, slug)
 	if err != nil {
 		t.Fatal(err)
 	}

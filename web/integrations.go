@@ -15,7 +15,7 @@ import (
 // manage their tokens; only owners delete one. These gates give pages a clean 403; the
 // service checks the same rules again inside its transactions.
 var (
-	requireIntegrationManager = requireRole(core.Role.CanManageOrgTokens)
+	requireIntegrationManager = requireRole(core.Role.CanManageIntegrations)
 	requireIntegrationDeleter = requireRole(core.Role.CanDeleteIntegrations)
 )
 
@@ -93,7 +93,7 @@ func (s *Server) integrationView(c echo.Context) (views.IntegrationFormView, err
 		return views.IntegrationFormView{}, err
 	}
 	v := views.IntegrationFormView{Integration: i, Input: i.Input(), Permissions: core.PermissionsFor(i.Scopes), Now: s.now()}
-	if o.Role.CanManageOrgTokens() {
+	if o.Role.CanManageIntegrations() {
 		v.Tokens, err = s.svc.Integrations.IntegrationTokens(ctx, o.Org.ID, i.Slug)
 	}
 	if refusal := core.CheckIntegrationTokenScopes(o.Role, i.Scopes); refusal != nil {

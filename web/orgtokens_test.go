@@ -409,7 +409,7 @@ func TestOrgTokenListIsOrderedAndPaginated(t *testing.T) {
 	acme := app.Org(t, "acme")
 	db := app.SQL(t)
 	now := time.Now().Unix()
-	web, err := app.DB.ProjectBySlug(context.Background(), acme.ID, "web")
+	web, err := app.DB.ProjectBySlug(apptest.AsOperator(), acme.ID, "web")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -189,8 +189,8 @@ func CheckIntegrationScopes(role Role, current, requested ScopeSet) error {
 }
 
 // CanDeleteIntegrations reports whether the role may delete internal integrations: owners
-// only (org:admin), as in Sentry.
-func (r Role) CanDeleteIntegrations() bool { return r.Scopes().Has(ScopeOrgAdmin) }
+// only (org:admin), as in Sentry (RuleDeleteIntegrations).
+func (r Role) CanDeleteIntegrations() bool { return RuleDeleteIntegrations.AllowsRole(r) }
 
 // HasEvent reports whether the integration subscribes to the webhook resource.
 func (i *Integration) HasEvent(event string) bool {

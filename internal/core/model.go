@@ -2,12 +2,12 @@ package core
 
 import "time"
 
-// User is a person who signs in. PasswordHash never leaves the server.
+// User is a person who signs in. It carries no credentials: the password hash stays in the
+// store, which alone checks passwords (TestUserCarriesNoSecret keeps it so).
 type User struct {
 	ID             int64
 	Email          string
 	Name           string
-	PasswordHash   string
 	Active         bool
 	SessionVersion int64
 	CreatedAt      time.Time

@@ -97,15 +97,20 @@ func (r Role) Rank() int {
 // CanSeeSettings reports whether the role may see the organization's settings screens.
 func (r Role) CanSeeSettings() bool { return r.Scopes().Has(ScopeOrgRead) }
 
-// CanManageMembers reports whether the role may add, change and remove members.
-func (r Role) CanManageMembers() bool { return r.Scopes().Has(ScopeMemberAdmin) }
+// CanManageMembers reports whether the role may add, change and remove members
+// (RuleManageMembers).
+func (r Role) CanManageMembers() bool { return RuleManageMembers.AllowsRole(r) }
 
-// CanManageOrgTokens reports whether the role may revoke organization tokens and manage
-// internal integrations: owners and managers, who hold org:write.
-func (r Role) CanManageOrgTokens() bool { return r.Scopes().Has(ScopeOrgWrite) }
+// CanManageOrgTokens reports whether the role may revoke organization tokens: owners and
+// managers, who hold org:write (RuleRevokeOrgTokens).
+func (r Role) CanManageOrgTokens() bool { return RuleRevokeOrgTokens.AllowsRole(r) }
 
-// CanSeeAuditLog reports whether the role may read the audit log.
-func (r Role) CanSeeAuditLog() bool { return r.Scopes().Has(ScopeOrgWrite) }
+// CanManageIntegrations reports whether the role may create and edit internal integrations
+// and manage their tokens: owners and managers (RuleManageIntegrations).
+func (r Role) CanManageIntegrations() bool { return RuleManageIntegrations.AllowsRole(r) }
+
+// CanSeeAuditLog reports whether the role may read the audit log (RuleReadAuditLog).
+func (r Role) CanSeeAuditLog() bool { return RuleReadAuditLog.AllowsRole(r) }
 
 // CanGrant reports whether a member holding r may give (or take away) the role other.
 // A manager cannot grant or remove owner.

@@ -42,14 +42,14 @@ func TestRoleScopesMatchSentryRoles(t *testing.T) {
 
 func TestRolePermissions(t *testing.T) {
 	tests := []struct {
-		role                                            Role
-		settings, manageMembers, manageOrgTokens, audit bool
+		role                                                          Role
+		settings, manageMembers, manageOrgTokens, audit, integrations bool
 	}{
-		{RoleOwner, true, true, true, true},
-		{RoleManager, true, true, true, true},
-		{RoleAdmin, true, false, false, false},
-		{RoleMember, true, false, false, false},
-		{RoleBilling, false, false, false, false},
+		{RoleOwner, true, true, true, true, true},
+		{RoleManager, true, true, true, true, true},
+		{RoleAdmin, true, false, false, false, false},
+		{RoleMember, true, false, false, false, false},
+		{RoleBilling, false, false, false, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.role), func(t *testing.T) {
@@ -64,6 +64,9 @@ func TestRolePermissions(t *testing.T) {
 			}
 			if got := tt.role.CanSeeAuditLog(); got != tt.audit {
 				t.Errorf("CanSeeAuditLog = %v", got)
+			}
+			if got := tt.role.CanManageIntegrations(); got != tt.integrations {
+				t.Errorf("CanManageIntegrations = %v", got)
 			}
 		})
 	}

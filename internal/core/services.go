@@ -153,8 +153,8 @@ type AddMemberResult struct {
 	Invited bool
 }
 
-// OrgService manages organizations, members, teams and projects. Every method that changes
-// something checks the actor's role in the organization itself.
+// OrgService manages organizations, members, teams and projects. Every method that reads or
+// changes an organization's contents authorizes the actor with Authorize itself.
 type OrgService interface {
 	// CreateOrg creates an organization whose owner is the actor.
 	CreateOrg(ctx context.Context, slug, name string) (*Org, error)

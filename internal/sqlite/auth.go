@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 
 	"github.com/tokenboard/tokenboard/internal/core"
 )
@@ -50,7 +51,7 @@ func (db *DB) lookupToken(ctx context.Context, t core.ParsedToken) (core.Princip
 		var created int64
 		err = db.queryRow(ctx, `SELECT t.id, t.scopes, t.expires_at, `+userColumnsU+` FROM user_tokens t
 			JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`, t.Hash).Scan(&p.TokenID, &scopes, &expires,
-			&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Active, &u.SessionVersion, &created)
+			&u.ID, &u.Email, &u.Name, &u.Active, &u.SessionVersion, &created)
 		if err == nil {
 			if !u.Active {
 				return p, core.Errorf(core.EUNAUTHORIZED, "User inactive or deleted")
@@ -96,58 +97,42 @@ func (db *DB) MemberRole(ctx context.Context, orgID, userID int64) (core.Role, b
 	return e.role, e.member, nil
 }
 
-// authorizeScopes checks that the request's actor may act in the organization with any one
-// of the scopes in anyOf, as Sentry's API permissions do:
+// authorize checks the request's actor against rule in the organization with core.Authorize,
+// the one authorization function of tokenboard, and returns the actor's role there:
+// core.RoleOwner for the console operator, core.NoRole for a non-member and for an org or
+// integration token. Every service method that reads or changes an organization calls it
+// first (TestEveryOrgMethodAuthorizes checks), reads included.
 //
-//   - a session user holds their role's scopes; a user token, its own scopes intersected with
-//     its user's current role;
-//   - an org or integration token holds its own scopes, in its own organization only;
-//   - non-members (and tokens of another organization) get ENOTFOUND, others lacking the
-//     scopes EFORBIDDEN; the console operator passes.
-//
-// Inside a transaction (tx non-nil) the role is read in it; reads pass nil and use the
-// cached answer, which no write has changed.
-func (db *DB) authorizeScopes(ctx context.Context, tx *sql.Tx, orgID int64, anyOf core.ScopeSet) error {
+// Inside a transaction (tx non-nil) the role is read in it, so the check and the write see
+// the same membership; reads pass nil and use the cached MemberRole, which no write has
+// changed.
+func (db *DB) authorize(ctx context.Context, tx *sql.Tx, orgID int64, rule core.Rule) (core.Role, error) {
 	actor := core.ActorFrom(ctx)
+	role := core.NoRole
 	switch {
 	case actor.Operator:
-		return nil
-	case actor.User == nil && actor.Token != nil:
-		if actor.Token.OrgID != orgID {
-			return core.Errorf(core.ENOTFOUND, "The requested resource does not exist.")
+		role = core.RoleOwner
+	case actor.User != nil:
+		var err error
+		if role, err = db.roleIn(ctx, tx, orgID, actor.User.ID); err != nil {
+			return core.NoRole, err
 		}
-		if !actor.Token.Scopes.HasAny(anyOf) {
-			return core.Errorf(core.EFORBIDDEN, "You do not have permission to perform this action.")
-		}
-		return nil
-	case actor.User == nil:
-		return core.Errorf(core.EUNAUTHORIZED, "Authentication credentials were not provided.")
+	}
+	return role, core.Authorize(actor, orgID, role, rule)
+}
+
+// roleIn returns the user's role in the organization, core.NoRole for a non-member: read in
+// tx when there is one, else answered by MemberRole.
+func (db *DB) roleIn(ctx context.Context, tx *sql.Tx, orgID, userID int64) (core.Role, error) {
+	if tx == nil {
+		role, _, err := db.MemberRole(ctx, orgID, userID)
+		return role, err
 	}
 	var role core.Role
-	var member bool
-	var err error
-	if tx == nil {
-		role, member, err = db.MemberRole(ctx, orgID, actor.User.ID)
-	} else {
-		err = tx.QueryRowContext(ctx, `SELECT role FROM memberships WHERE org_id = ? AND user_id = ?`,
-			orgID, actor.User.ID).Scan(&role)
-		member = err == nil
-		if err == sql.ErrNoRows {
-			err = nil
-		}
+	err := tx.QueryRowContext(ctx, `SELECT role FROM memberships WHERE org_id = ? AND user_id = ?`,
+		orgID, userID).Scan(&role)
+	if errors.Is(err, sql.ErrNoRows) {
+		return core.NoRole, nil
 	}
-	if err != nil {
-		return err
-	}
-	if !member {
-		return core.Errorf(core.ENOTFOUND, "The requested resource does not exist.")
-	}
-	scopes := role.Scopes()
-	if actor.Token != nil {
-		scopes = core.EffectiveUserTokenScopes(actor.Token.Scopes, role, true)
-	}
-	if !scopes.HasAny(anyOf) {
-		return core.Errorf(core.EFORBIDDEN, "You do not have permission to perform this action.")
-	}
-	return nil
+	return role, err
 }

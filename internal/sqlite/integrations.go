@@ -58,7 +58,7 @@ func integrationInTx(ctx context.Context, tx *sql.Tx, orgID int64, slug string) 
 func (db *DB) Integrations(ctx context.Context, orgID int64) ([]core.Integration, error) {
 	var out []core.Integration
 	err := db.inReadTx(ctx, func(tx *sql.Tx) error {
-		if _, err := db.authorize(ctx, tx, orgID, hasScope(core.ScopeOrgRead)); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleReadIntegrations); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT `+integrationColumns+`, `+liveTokenCount+`
@@ -85,7 +85,7 @@ func (db *DB) Integrations(ctx context.Context, orgID int64) ([]core.Integration
 func (db *DB) Integration(ctx context.Context, orgID int64, slug string) (*core.Integration, error) {
 	var i *core.Integration
 	err := db.inReadTx(ctx, func(tx *sql.Tx) error {
-		if _, err := db.authorize(ctx, tx, orgID, hasScope(core.ScopeOrgRead)); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleReadIntegrations); err != nil {
 			return err
 		}
 		var err error
@@ -105,7 +105,7 @@ func (db *DB) IntegrationBySlug(ctx context.Context, slug string) (*core.Integra
 		if err != nil {
 			return notFound(err, msgIntegrationNotFound)
 		}
-		if _, err := db.authorize(ctx, tx, orgID, hasScope(core.ScopeOrgRead)); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleReadIntegrations); err != nil {
 			return err
 		}
 		i, err = integrationInTx(ctx, tx, orgID, slug)
@@ -123,7 +123,7 @@ func (db *DB) CreateIntegration(ctx context.Context, orgID int64, in core.Integr
 		plain string
 	)
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		role, err := db.authorize(ctx, tx, orgID, hasScope(core.ScopeOrgWrite))
+		role, err := db.authorize(ctx, tx, orgID, core.RuleManageIntegrations)
 		if err != nil {
 			return err
 		}
@@ -203,7 +203,7 @@ func uniqueIntegrationSlug(ctx context.Context, tx *sql.Tx, name string) (string
 func (db *DB) UpdateIntegration(ctx context.Context, orgID int64, slug string, in core.IntegrationInput) (*core.Integration, error) {
 	var i *core.Integration
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		role, err := db.authorize(ctx, tx, orgID, hasScope(core.ScopeOrgWrite))
+		role, err := db.authorize(ctx, tx, orgID, core.RuleManageIntegrations)
 		if err != nil {
 			return err
 		}
@@ -240,7 +240,7 @@ func (db *DB) UpdateIntegration(ctx context.Context, orgID int64, slug string, i
 // CASCADE), so every one of its tokens fails from the next request on.
 func (db *DB) DeleteIntegration(ctx context.Context, orgID int64, slug string) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := db.authorize(ctx, tx, orgID, core.Role.CanDeleteIntegrations); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleDeleteIntegrations); err != nil {
 			return err
 		}
 		i, err := integrationInTx(ctx, tx, orgID, slug)
@@ -360,10 +360,10 @@ func (db *DB) RevokeIntegrationToken(ctx context.Context, orgID int64, slug stri
 	})
 }
 
-// authorizeIntegration checks that the actor may manage the integration's tokens (org:write)
+// authorizeIntegration checks that the actor may manage the integration's tokens
 // and loads the integration, with the actor's role.
 func (db *DB) authorizeIntegration(ctx context.Context, tx *sql.Tx, orgID int64, slug string) (*core.Integration, core.Role, error) {
-	role, err := db.authorize(ctx, tx, orgID, hasScope(core.ScopeOrgWrite))
+	role, err := db.authorize(ctx, tx, orgID, core.RuleManageIntegrations)
 	if err != nil {
 		return nil, role, err
 	}

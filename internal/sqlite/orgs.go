@@ -11,33 +11,6 @@ import (
 	"github.com/tokenboard/tokenboard/internal/core"
 )
 
-// authorize loads the actor's role in the organization within tx and checks it with allowed.
-// Non-members get ENOTFOUND (the organization's existence is not revealed); members whose
-// role lacks the permission get EFORBIDDEN. The console operator passes every check.
-func (db *DB) authorize(ctx context.Context, tx *sql.Tx, orgID int64, allowed func(core.Role) bool) (core.Role, error) {
-	actor := core.ActorFrom(ctx)
-	if actor.Operator {
-		return core.RoleOwner, nil
-	}
-	if actor.User == nil && actor.Token != nil {
-		// An org or integration token has no role: what roles gate, it may not do.
-		return "", core.Errorf(core.EFORBIDDEN, "You do not have permission to perform this action.")
-	}
-	if actor.User == nil {
-		return "", core.Errorf(core.EUNAUTHORIZED, "Authentication credentials were not provided.")
-	}
-	var role core.Role
-	err := tx.QueryRowContext(ctx, `SELECT role FROM memberships WHERE org_id = ? AND user_id = ?`,
-		orgID, actor.User.ID).Scan(&role)
-	if err != nil {
-		return "", notFound(err, "The requested resource does not exist.")
-	}
-	if !allowed(role) {
-		return role, core.Errorf(core.EFORBIDDEN, "You do not have permission to perform this action.")
-	}
-	return role, nil
-}
-
 // audit writes an audit log entry within tx.
 func (db *DB) audit(ctx context.Context, tx *sql.Tx, orgID int64, event, target string) error {
 	actor := core.ActorFrom(ctx)
@@ -48,10 +21,6 @@ func (db *DB) audit(ctx context.Context, tx *sql.Tx, orgID int64, event, target 
 	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (org_id, actor_id, actor_email, event, target, ip, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, orgID, actorID, actor.Email(), event, target, actor.IP, unix(db.Now()))
 	return err
-}
-
-func hasScope(s core.Scope) func(core.Role) bool {
-	return func(r core.Role) bool { return r.Scopes().Has(s) }
 }
 
 // CreateOrg creates an organization whose owner is the actor.
@@ -141,7 +110,7 @@ func (db *DB) UpdateOrg(ctx context.Context, orgID int64, name string) (*core.Or
 	}
 	var org core.Org
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.authorizeScopes(ctx, tx, orgID, core.NewScopeSet(core.ScopeOrgWrite)); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleUpdateOrg); err != nil {
 			return err
 		}
 		var created int64
@@ -159,13 +128,14 @@ func (db *DB) UpdateOrg(ctx context.Context, orgID int64, name string) (*core.Or
 const membershipQuery = `SELECT o.id, o.slug, o.name, o.created_at, ` + userColumnsU + `, m.role, m.created_at
 	FROM memberships m JOIN orgs o ON o.id = m.org_id JOIN users u ON u.id = m.user_id`
 
-const userColumnsU = `u.id, u.email, u.name, u.password_hash, u.active, u.session_version, u.created_at`
+// userColumnsU are userColumns from users aliased u: never the password hash.
+const userColumnsU = `u.id, u.email, u.name, u.active, u.session_version, u.created_at`
 
 func scanMembership(row interface{ Scan(...any) error }) (core.Membership, error) {
 	var m core.Membership
 	var orgCreated, userCreated, created int64
 	err := row.Scan(&m.Org.ID, &m.Org.Slug, &m.Org.Name, &orgCreated,
-		&m.User.ID, &m.User.Email, &m.User.Name, &m.User.PasswordHash, &m.User.Active, &m.User.SessionVersion, &userCreated,
+		&m.User.ID, &m.User.Email, &m.User.Name, &m.User.Active, &m.User.SessionVersion, &userCreated,
 		&m.Role, &created)
 	m.Org.CreatedAt, m.User.CreatedAt, m.CreatedAt = fromUnix(orgCreated), fromUnix(userCreated), fromUnix(created)
 	return m, err
@@ -188,8 +158,15 @@ func (db *DB) memberships(ctx context.Context, where string, args ...any) ([]cor
 	return out, rows.Err()
 }
 
-// Membership returns the user's membership in the organization.
+// Membership returns the user's membership in the organization. Anyone may read their own:
+// it is how the screens learn the viewer's role (a non-member gets ENOTFOUND either way);
+// another user's needs RuleReadMembers.
 func (db *DB) Membership(ctx context.Context, orgID, userID int64) (*core.Membership, error) {
+	if u := core.ActorFrom(ctx).User; u == nil || u.ID != userID {
+		if _, err := db.authorize(ctx, nil, orgID, core.RuleReadMembers); err != nil {
+			return nil, err
+		}
+	}
 	m, err := scanMembership(db.db.QueryRowContext(ctx, membershipQuery+` WHERE m.org_id = ? AND m.user_id = ?`, orgID, userID))
 	if err != nil {
 		return nil, notFound(err, "The requested resource does not exist.")
@@ -204,12 +181,18 @@ func (db *DB) UserMemberships(ctx context.Context, userID int64) ([]core.Members
 
 // Members returns the organization's members, owners first, then by email.
 func (db *DB) Members(ctx context.Context, orgID int64) ([]core.Membership, error) {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadMembers); err != nil {
+		return nil, err
+	}
 	return db.memberships(ctx, `m.org_id = ? ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'manager' THEN 1
 		WHEN 'admin' THEN 2 WHEN 'member' THEN 3 ELSE 4 END, u.email COLLATE NOCASE`, orgID)
 }
 
 // Owners returns the organization's owners.
 func (db *DB) Owners(ctx context.Context, orgID int64) ([]core.User, error) {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadMembers); err != nil {
+		return nil, err
+	}
 	ms, err := db.memberships(ctx, `m.org_id = ? AND m.role = 'owner' ORDER BY u.email COLLATE NOCASE`, orgID)
 	users := make([]core.User, len(ms))
 	for i, m := range ms {
@@ -223,7 +206,7 @@ func (db *DB) PendingInvites(ctx context.Context, orgID int64) ([]core.Invite, e
 	var out []core.Invite
 	err := db.inReadTx(ctx, func(tx *sql.Tx) error {
 		// Who was invited is for those who manage members only.
-		if _, err := db.authorize(ctx, tx, orgID, core.Role.CanManageMembers); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleManageMembers); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, org_id, email, role, created_at FROM invites
@@ -258,7 +241,7 @@ func (db *DB) AddMember(ctx context.Context, orgID int64, email string, role cor
 		return result, core.FieldError("role", "Select a valid role.")
 	}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		actorRole, err := db.authorize(ctx, tx, orgID, core.Role.CanManageMembers)
+		actorRole, err := db.authorize(ctx, tx, orgID, core.RuleManageMembers)
 		if err != nil {
 			return err
 		}
@@ -327,7 +310,7 @@ func (db *DB) ChangeRole(ctx context.Context, orgID, userID int64, role core.Rol
 		return core.FieldError("role", "Select a valid role.")
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		actorRole, err := db.authorize(ctx, tx, orgID, core.Role.CanManageMembers)
+		actorRole, err := db.authorize(ctx, tx, orgID, core.RuleManageMembers)
 		if err != nil {
 			return err
 		}
@@ -355,7 +338,7 @@ func (db *DB) ChangeRole(ctx context.Context, orgID, userID int64, role core.Rol
 // the member's tokens stop working in the organization with this commit.
 func (db *DB) RemoveMember(ctx context.Context, orgID, userID int64) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		actorRole, err := db.authorize(ctx, tx, orgID, core.Role.CanManageMembers)
+		actorRole, err := db.authorize(ctx, tx, orgID, core.RuleManageMembers)
 		if err != nil {
 			return err
 		}
@@ -454,7 +437,7 @@ func (db *DB) AuditLog(ctx context.Context, orgID int64, page core.Page) ([]core
 	page = page.Normalize(50, 200)
 	var out []core.AuditEntry
 	err := db.inReadTx(ctx, func(tx *sql.Tx) error {
-		if _, err := db.authorize(ctx, tx, orgID, core.Role.CanSeeAuditLog); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleReadAuditLog); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, org_id, coalesce(actor_id, 0), actor_email, event, target, ip, created_at

@@ -52,16 +52,13 @@ func orgTokenTarget(name, lastChars string) string {
 	return name + " (" + core.MaskToken(core.TokenOrg, lastChars, true) + ")"
 }
 
-// canReadOrg is the permission to list, create and rename org tokens.
-var canReadOrg = hasScope(core.ScopeOrgRead)
-
 // OrgTokens returns a page of the organization's live tokens: last used first (never used
 // last), then by name, then newest.
 func (db *DB) OrgTokens(ctx context.Context, orgID int64, page core.Page) ([]core.OrgToken, error) {
 	page = page.Normalize(50, orgTokenPageMax)
 	var out []core.OrgToken
 	err := db.inReadTx(ctx, func(tx *sql.Tx) error {
-		if _, err := db.authorize(ctx, tx, orgID, canReadOrg); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleUseOrgTokens); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, orgTokenListQuery, orgID, page.Limit, page.Offset)
@@ -86,7 +83,7 @@ func (db *DB) OrgTokens(ctx context.Context, orgID int64, page core.Page) ([]cor
 func (db *DB) OrgToken(ctx context.Context, orgID, id int64) (*core.OrgToken, error) {
 	var t *core.OrgToken
 	err := db.inReadTx(ctx, func(tx *sql.Tx) error {
-		if _, err := db.authorize(ctx, tx, orgID, canReadOrg); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleUseOrgTokens); err != nil {
 			return err
 		}
 		var err error
@@ -123,7 +120,7 @@ func (db *DB) CreateOrgToken(ctx context.Context, orgID int64, n core.NewOrgToke
 	}
 	var plaintext string
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := db.authorize(ctx, tx, orgID, canReadOrg); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleUseOrgTokens); err != nil {
 			return err
 		}
 		var org core.Org
@@ -194,7 +191,7 @@ func (db *DB) RenameOrgToken(ctx context.Context, orgID, id int64, name string) 
 	}
 	var t *core.OrgToken
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := db.authorize(ctx, tx, orgID, canReadOrg); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleUseOrgTokens); err != nil {
 			return err
 		}
 		var err error
@@ -221,7 +218,7 @@ func (db *DB) RenameOrgToken(ctx context.Context, orgID, id int64, name string) 
 // rows without deactivated_at, so the token stops working when this transaction commits.
 func (db *DB) RevokeOrgToken(ctx context.Context, orgID, id int64) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := db.authorize(ctx, tx, orgID, core.Role.CanManageOrgTokens); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleRevokeOrgTokens); err != nil {
 			return err
 		}
 		var name, lastChars string

@@ -10,6 +10,9 @@ import (
 
 // Teams returns the organization's teams by name.
 func (db *DB) Teams(ctx context.Context, orgID int64) ([]core.Team, error) {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadTeams); err != nil {
+		return nil, err
+	}
 	rows, err := db.db.QueryContext(ctx, `SELECT id, org_id, slug, name, created_at FROM teams
 		WHERE org_id = ? ORDER BY name, id`, orgID)
 	if err != nil {
@@ -59,7 +62,7 @@ func (db *DB) CreateTeam(ctx context.Context, orgID int64, slug, name string) (*
 	}
 	t := core.Team{OrgID: orgID, Slug: slug, Name: name, CreatedAt: db.Now()}
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.authorizeScopes(ctx, tx, orgID, core.NewScopeSet(core.ScopeTeamWrite)); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleCreateTeam); err != nil {
 			return err
 		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO teams (org_id, slug, name, created_at) VALUES (?, ?, ?, ?)
@@ -86,6 +89,9 @@ func scanProject(row interface{ Scan(...any) error }) (*core.Project, error) {
 
 // Projects returns the organization's projects by slug.
 func (db *DB) Projects(ctx context.Context, orgID int64) ([]core.Project, error) {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadProjects); err != nil {
+		return nil, err
+	}
 	rows, err := db.db.QueryContext(ctx, `SELECT `+projectColumns+` FROM projects WHERE org_id = ? ORDER BY slug`, orgID)
 	if err != nil {
 		return nil, err
@@ -104,6 +110,9 @@ func (db *DB) Projects(ctx context.Context, orgID int64) ([]core.Project, error)
 
 // ProjectBySlug returns one project of the organization.
 func (db *DB) ProjectBySlug(ctx context.Context, orgID int64, slug string) (*core.Project, error) {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadProjects); err != nil {
+		return nil, err
+	}
 	p, err := scanProject(db.db.QueryRowContext(ctx, `SELECT `+projectColumns+` FROM projects
 		WHERE org_id = ? AND slug = ?`, orgID, slug))
 	return p, notFound(err, "The requested resource does not exist.")
@@ -117,7 +126,7 @@ func (db *DB) CreateProject(ctx context.Context, orgID int64, teamSlug, slug, na
 	}
 	var p *core.Project
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.authorizeScopes(ctx, tx, orgID, core.NewScopeSet(core.ScopeProjectWrite)); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleCreateProject); err != nil {
 			return err
 		}
 		var teamID sql.NullInt64
@@ -137,7 +146,7 @@ func (db *DB) CreateProject(ctx context.Context, orgID int64, teamSlug, slug, na
 // DeleteProject removes a project.
 func (db *DB) DeleteProject(ctx context.Context, orgID int64, slug string) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.authorizeScopes(ctx, tx, orgID, core.NewScopeSet(core.ScopeProjectAdmin)); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleDeleteProject); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM projects WHERE org_id = ? AND slug = ?`, orgID, slug)

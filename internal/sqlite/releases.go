@@ -60,7 +60,7 @@ const releaseColumns = `id, org_id, version, ref, url, created_at, released_at`
 // that project's. Pages are answered from memory while nothing has been written since they
 // were read (see authcache.go).
 func (db *DB) Releases(ctx context.Context, orgID, projectID int64, page core.Page) ([]core.Release, error) {
-	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadReleases); err != nil {
 		return nil, err
 	}
 	page = page.Normalize(100, 1000)
@@ -98,7 +98,7 @@ func copyReleases(rs []core.Release) []core.Release {
 
 // Release returns one release by version.
 func (db *DB) Release(ctx context.Context, orgID int64, version string) (*core.Release, error) {
-	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadReleases); err != nil {
 		return nil, err
 	}
 	return releaseByVersion(ctx, db.query, orgID, version)
@@ -123,7 +123,7 @@ func (db *DB) CreateRelease(ctx context.Context, orgID int64, n core.NewRelease)
 	var r *core.Release
 	created := false
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.authorizeScopes(ctx, tx, orgID, core.ReleaseWriteScopes); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleWriteReleases); err != nil {
 			return err
 		}
 		projectIDs, err := resolveProjects(ctx, tx, orgID, n.Projects)
@@ -165,7 +165,7 @@ func (db *DB) UpdateRelease(ctx context.Context, orgID int64, version string, u 
 	}
 	var r *core.Release
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.authorizeScopes(ctx, tx, orgID, core.ReleaseWriteScopes); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleWriteReleases); err != nil {
 			return err
 		}
 		var id int64
@@ -205,7 +205,7 @@ func (db *DB) UpdateRelease(ctx context.Context, orgID int64, version string, u 
 // DeleteRelease removes a release.
 func (db *DB) DeleteRelease(ctx context.Context, orgID int64, version string) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.authorizeScopes(ctx, tx, orgID, core.ReleaseDeleteScopes); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleDeleteReleases); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM releases WHERE org_id = ? AND version = ?`, orgID, version)

@@ -16,16 +16,42 @@ const defaultPasswordCost = 11
 // password take about the same time and cannot be told apart.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("tokenboard-timing-equalizer"), defaultPasswordCost)
 
-const userColumns = `id, email, name, password_hash, active, session_version, created_at`
+// userColumns are the columns of a core.User. The password hash is not among them: it stays
+// in this package, read only by passwordHash and credentialsByEmail for the three methods that
+// check a password, so no User, cached principal or page ever carries it.
+const userColumns = `id, email, name, active, session_version, created_at`
 
-func scanUser(row interface{ Scan(...any) error }) (*core.User, error) {
+func scanUser(row interface{ Scan(...any) error }, extra ...any) (*core.User, error) {
 	var u core.User
 	var created int64
-	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Active, &u.SessionVersion, &created); err != nil {
+	if err := row.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.Active, &u.SessionVersion, &created}, extra...)...); err != nil {
 		return nil, err
 	}
 	u.CreatedAt = fromUnix(created)
 	return &u, nil
+}
+
+// credentialsByEmail returns the user with that email, case-insensitively, and their
+// password hash: for Authenticate only.
+func (db *DB) credentialsByEmail(ctx context.Context, email string) (*core.User, []byte, error) {
+	var hash string
+	u, err := scanUser(db.db.QueryRowContext(ctx,
+		`SELECT `+userColumns+`, password_hash FROM users WHERE email = ? COLLATE NOCASE`, email), &hash)
+	if err != nil {
+		return nil, nil, notFound(err, "User not found.")
+	}
+	return u, []byte(hash), nil
+}
+
+// passwordHash returns the user's password hash: for ChangePassword and UpdateUserDetails,
+// which check the current password.
+func (db *DB) passwordHash(ctx context.Context, userID int64) ([]byte, error) {
+	var hash string
+	err := db.db.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, userID).Scan(&hash)
+	if err != nil {
+		return nil, notFound(err, "User not found.")
+	}
+	return []byte(hash), nil
 }
 
 // CreateUser validates and stores a new active user.
@@ -58,14 +84,14 @@ func insertUser(ctx context.Context, tx *sql.Tx, db *DB, n core.NewUser, hash st
 // Authenticate returns the active user with that email and password.
 func (db *DB) Authenticate(ctx context.Context, email, password string) (*core.User, error) {
 	invalid := core.Errorf(core.EUNAUTHORIZED, "Incorrect email or password.")
-	u, err := db.UserByEmail(ctx, strings.TrimSpace(email))
+	u, hash, err := db.credentialsByEmail(ctx, strings.TrimSpace(email))
 	if core.ErrorCode(err) == core.ENOTFOUND {
 		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
 		return nil, invalid
 	} else if err != nil {
 		return nil, err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil || !u.Active {
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !u.Active {
 		return nil, invalid
 	}
 	return u, nil
@@ -106,8 +132,14 @@ func (db *DB) UpdateUserDetails(ctx context.Context, name, email, password strin
 		return nil, err
 	}
 	emailChanged := !strings.EqualFold(email, current.Email)
-	if emailChanged && bcrypt.CompareHashAndPassword([]byte(current.PasswordHash), []byte(password)) != nil {
-		return nil, core.FieldError("password", "Enter your current password to change your email.")
+	if emailChanged {
+		hash, err := db.passwordHash(ctx, actor.ID)
+		if err != nil {
+			return nil, err
+		}
+		if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil {
+			return nil, core.FieldError("password", "Enter your current password to change your email.")
+		}
 	}
 	var u *core.User
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
@@ -130,23 +162,24 @@ func (db *DB) ChangePassword(ctx context.Context, current, next string) (*core.U
 	if actor.User == nil {
 		return nil, core.Errorf(core.EUNAUTHORIZED, "Authentication credentials were not provided.")
 	}
-	u, err := db.UserByID(ctx, actor.User.ID)
+	hash, err := db.passwordHash(ctx, actor.User.ID)
 	if err != nil {
 		return nil, err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(current)) != nil {
+	if bcrypt.CompareHashAndPassword(hash, []byte(current)) != nil {
 		return nil, core.FieldError("current_password", "The password you entered is not correct.")
 	}
 	if msg := core.ValidatePassword(next); msg != "" {
 		return nil, core.FieldError("new_password", msg)
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(next), db.PasswordCost)
+	newHash, err := bcrypt.GenerateFromPassword([]byte(next), db.PasswordCost)
 	if err != nil {
 		return nil, err
 	}
+	var u *core.User
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		u, err = scanUser(tx.QueryRowContext(ctx, `UPDATE users SET password_hash = ?,
-			session_version = session_version + 1 WHERE id = ? RETURNING `+userColumns, string(hash), u.ID))
+			session_version = session_version + 1 WHERE id = ? RETURNING `+userColumns, string(newHash), actor.User.ID))
 		if err != nil {
 			return err
 		}

@@ -342,16 +342,15 @@ func TestUserTokenExpiry(t *testing.T) {
 }
 
 // effectiveIn is the organization check the API makes for a user token on each request: the
-// user's current membership, intersected with the token's scopes.
+// user's current role, read by MemberRole, and core.EffectiveScopes, which intersects it with
+// the token's scopes.
 func (s *store) effectiveIn(t *testing.T, p *core.Principal, orgID int64) core.ScopeSet {
 	t.Helper()
-	m, err := s.Membership(context.Background(), orgID, p.User.ID)
-	if core.ErrorCode(err) == core.ENOTFOUND {
-		return core.EffectiveUserTokenScopes(p.Scopes, "", false)
-	} else if err != nil {
+	role, _, err := s.MemberRole(context.Background(), orgID, p.User.ID)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return core.EffectiveUserTokenScopes(p.Scopes, m.Role, true)
+	return core.EffectiveScopes(core.Actor{User: p.User, Token: p}, orgID, role)
 }
 
 func TestUserTokenActsWithinItsUsersCurrentRole(t *testing.T) {
