@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"net/http"
@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/web/request"
 )
 
 // Sentry's 401 messages, byte for byte: clients such as sentry-cli print them.
@@ -49,10 +50,10 @@ func bearerToken(header string) (token string, ok bool, err error) {
 	return strings.TrimRight(rest, " "), true, nil
 }
 
-// apiAuthenticate authenticates /api/0 requests: a Bearer token when one is sent (its shape and
+// Authenticate authenticates /api/0 requests: a Bearer token when one is sent (its shape and
 // checksum checked before any database work), the session cookie when no Authorization header
 // is. A token that fails gets a 401 at once; it never falls back to the session.
-func (s *Server) apiAuthenticate(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *Endpoints) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		header := c.Request().Header.Get("Authorization")
 		raw, ok, err := bearerToken(header)
@@ -63,12 +64,11 @@ func (s *Server) apiAuthenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			// A scheme we do not support (a browser's cached Basic credentials, say) leaves
 			// the request anonymous: it skipped the CSRF check, so the session must not
 			// answer for it.
-			req := c.Request()
-			c.SetRequest(req.WithContext(core.WithActor(req.Context(), core.Actor{IP: c.RealIP()})))
+			request.SetActor(c, core.Actor{})
 			return next(c)
 		}
 		if !ok {
-			return s.loadActor(next)(c)
+			return s.sessions.LoadActor(next)(c)
 		}
 		parsed, err := core.ParseToken(raw)
 		if err != nil {
@@ -80,35 +80,31 @@ func (s *Server) apiAuthenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		s.svc.Usage.RecordTokenUse(core.TokenUse{Kind: p.Kind, TokenID: p.TokenID, At: s.now()})
 		c.Set(ctxPrincipal, p)
-		if p.User != nil {
-			c.Set(ctxUser, p.User)
-		}
-		req := c.Request()
-		c.SetRequest(req.WithContext(core.WithActor(req.Context(), core.Actor{User: p.User, IP: c.RealIP(), Token: p})))
+		request.SetActor(c, core.Actor{User: p.User, Token: p})
 		return next(c)
 	}
 }
 
-// sessionOnly guards the token-management endpoints: a bearer token can never mint or revoke
+// SessionOnly guards the token-management endpoints: a bearer token can never mint or revoke
 // tokens (403), and without a signed-in session the answer is 401.
-func sessionOnly(next echo.HandlerFunc) echo.HandlerFunc {
+func SessionOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if currentPrincipal(c) != nil {
 			return core.Errorf(core.EFORBIDDEN, msgPermissionDenied)
 		}
-		if currentUser(c) == nil {
+		if request.User(c) == nil {
 			return core.Errorf(core.EUNAUTHORIZED, msgNoCredentials)
 		}
 		return next(c)
 	}
 }
 
-// apiNotFound answers unknown /api/0 routes with JSON rather than the HTML 404 page.
-func apiNotFound(c echo.Context) error {
+// NotFound answers unknown /api/0 routes with JSON rather than the HTML 404 page.
+func NotFound(c echo.Context) error {
 	return echo.NewHTTPError(http.StatusNotFound, msgNotFound)
 }
 
-// discardUses is the TokenUseRecorder of a server given none.
+// discardUses is the TokenUseRecorder of endpoints given none.
 type discardUses struct{}
 
 func (discardUses) RecordTokenUse(core.TokenUse) {}

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"net/http"
@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/web/request"
 )
 
 // The internal-integration token endpoints of Sentry's API (SPEC 5), session only like
@@ -39,13 +40,13 @@ func newIntegrationTokenJSON(t core.IntegrationToken, plain string) integrationT
 }
 
 // apiIntegration finds the integration named by :slug for a member of its organization.
-func (s *Server) apiIntegration(c echo.Context) (*core.Integration, error) {
+func (s *Endpoints) apiIntegration(c echo.Context) (*core.Integration, error) {
 	return s.svc.Integrations.IntegrationBySlug(c.Request().Context(), c.Param("slug"))
 }
 
-// handleAPIIntegrationTokens answers GET /api/0/sentry-apps/:slug/api-tokens/ (owners and
+// IntegrationTokens answers GET /api/0/sentry-apps/:slug/api-tokens/ (owners and
 // managers): the live tokens, without their values.
-func (s *Server) handleAPIIntegrationTokens(c echo.Context) error {
+func (s *Endpoints) IntegrationTokens(c echo.Context) error {
 	i, err := s.apiIntegration(c)
 	if err != nil {
 		return err
@@ -61,10 +62,10 @@ func (s *Server) handleAPIIntegrationTokens(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// handleAPIIntegrationTokenCreate answers POST /api/0/sentry-apps/:slug/api-tokens/: 201 with
+// IntegrationTokenCreate answers POST /api/0/sentry-apps/:slug/api-tokens/: 201 with
 // the token, once. A 21st live token is refused as Sentry does: 403 whose body is the bare
 // JSON string "Cannot generate more than 20 tokens for a single integration".
-func (s *Server) handleAPIIntegrationTokenCreate(c echo.Context) error {
+func (s *Endpoints) IntegrationTokenCreate(c echo.Context) error {
 	i, err := s.apiIntegration(c)
 	if err != nil {
 		return err
@@ -75,18 +76,18 @@ func (s *Server) handleAPIIntegrationTokenCreate(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	noStore(c)
+	request.NoStore(c)
 	return c.JSON(http.StatusCreated, newIntegrationTokenJSON(*t, plain))
 }
 
-// handleAPIIntegrationTokenRevoke answers DELETE /api/0/sentry-apps/:slug/api-tokens/:id/: 204.
+// IntegrationTokenRevoke answers DELETE /api/0/sentry-apps/:slug/api-tokens/:id/: 204.
 // A token of another integration, in this organization or another, is 404.
-func (s *Server) handleAPIIntegrationTokenRevoke(c echo.Context) error {
+func (s *Endpoints) IntegrationTokenRevoke(c echo.Context) error {
 	i, err := s.apiIntegration(c)
 	if err != nil {
 		return err
 	}
-	id, err := pathID(c, "id", "The token does not exist.")
+	id, err := request.PathID(c, "id", "The token does not exist.")
 	if err != nil {
 		return err
 	}

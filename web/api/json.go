@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"encoding/json"
@@ -54,7 +54,7 @@ func apiPage(c echo.Context) (core.Page, error) {
 // setLinkHeader writes Sentry's pagination header for a page of an offset-paginated list:
 // a "previous" and a "next" link, each saying whether it has results. sentry-cli follows
 // rel="next" while results="true".
-func (s *Server) setLinkHeader(c echo.Context, page core.Page, hasMore bool) {
+func (s *Endpoints) setLinkHeader(c echo.Context, page core.Page, hasMore bool) {
 	q := url.Values{}
 	for k, v := range c.QueryParams() {
 		if k != "cursor" {
@@ -76,7 +76,7 @@ func (s *Server) setLinkHeader(c echo.Context, page core.Page, hasMore bool) {
 
 // paginate answers a list request with one page of all (the lists small enough to load
 // whole: organizations, projects, teams, members) and its Link header.
-func paginate[T, J any](s *Server, c echo.Context, all []T, shape func(T) J) error {
+func paginate[T, J any](s *Endpoints, c echo.Context, all []T, shape func(T) J) error {
 	page, err := apiPage(c)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"net/http"
@@ -6,28 +6,29 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/web/request"
 )
 
-// The organization, team, member and project endpoints of Sentry's API. apiAuthorize has
+// The organization, team, member and project endpoints of Sentry's API. Authorize has
 // checked the caller's scopes (apiRoutes) and loaded the organization before any runs.
 
-// handleAPIIndex answers GET /api/0/: who the credentials speak for. Sentry answers 200 even
+// Index answers GET /api/0/: who the credentials speak for. Sentry answers 200 even
 // without credentials ("auth": null, "user": null); a session has a user but no token, so
 // "auth" is null for it too. sentry-cli's "info" reads this.
-func (s *Server) handleAPIIndex(c echo.Context) error {
+func (s *Endpoints) Index(c echo.Context) error {
 	body := apiIndex{Version: "0"}
 	if p := currentPrincipal(c); p != nil {
 		body.Auth = &apiAuthInfo{Scopes: p.Scopes.Names()}
 	}
-	if u := currentUser(c); u != nil {
+	if u := request.User(c); u != nil {
 		body.User = userJSON(u)
 	}
 	return c.JSON(http.StatusOK, body)
 }
 
-// handleAPIOrgs answers GET /api/0/organizations/: the caller's organizations (an
+// Orgs answers GET /api/0/organizations/: the caller's organizations (an
 // integration token's own).
-func (s *Server) handleAPIOrgs(c echo.Context) error {
+func (s *Endpoints) Orgs(c echo.Context) error {
 	ctx := c.Request().Context()
 	var orgs []core.Org
 	if p := currentPrincipal(c); p != nil && p.User == nil {
@@ -37,7 +38,7 @@ func (s *Server) handleAPIOrgs(c echo.Context) error {
 		}
 		orgs = append(orgs, *org)
 	} else {
-		ms, err := s.svc.Orgs.UserMemberships(ctx, currentUser(c).ID)
+		ms, err := s.svc.Orgs.UserMemberships(ctx, request.User(c).ID)
 		if err != nil {
 			return err
 		}
@@ -48,14 +49,14 @@ func (s *Server) handleAPIOrgs(c echo.Context) error {
 	return paginate(s, c, orgs, func(o core.Org) apiOrg { return s.orgJSON(&o) })
 }
 
-// handleAPIOrg answers GET /api/0/organizations/:org/.
-func (s *Server) handleAPIOrg(c echo.Context) error {
+// Org answers GET /api/0/organizations/:org/.
+func (s *Endpoints) Org(c echo.Context) error {
 	return c.JSON(http.StatusOK, s.orgDetailJSON(currentAPIOrg(c)))
 }
 
-// handleAPIOrgUpdate answers PUT /api/0/organizations/:org/: renames the organization.
+// OrgUpdate answers PUT /api/0/organizations/:org/: renames the organization.
 // tokenboard's slugs never change, so a different slug is refused rather than ignored.
-func (s *Server) handleAPIOrgUpdate(c echo.Context) error {
+func (s *Endpoints) OrgUpdate(c echo.Context) error {
 	o := currentAPIOrg(c)
 	body, err := readJSON(c)
 	if err != nil {
@@ -78,8 +79,8 @@ func (s *Server) handleAPIOrgUpdate(c echo.Context) error {
 	return c.JSON(http.StatusOK, s.orgDetailJSON(o))
 }
 
-// handleAPIMembers answers GET /api/0/organizations/:org/members/.
-func (s *Server) handleAPIMembers(c echo.Context) error {
+// Members answers GET /api/0/organizations/:org/members/.
+func (s *Endpoints) Members(c echo.Context) error {
 	members, err := s.svc.Orgs.Members(c.Request().Context(), currentAPIOrg(c).Org.ID)
 	if err != nil {
 		return err
@@ -87,8 +88,8 @@ func (s *Server) handleAPIMembers(c echo.Context) error {
 	return paginate(s, c, members, memberJSON)
 }
 
-// handleAPITeams answers GET /api/0/organizations/:org/teams/.
-func (s *Server) handleAPITeams(c echo.Context) error {
+// Teams answers GET /api/0/organizations/:org/teams/.
+func (s *Endpoints) Teams(c echo.Context) error {
 	teams, err := s.svc.Orgs.Teams(c.Request().Context(), currentAPIOrg(c).Org.ID)
 	if err != nil {
 		return err
@@ -96,8 +97,8 @@ func (s *Server) handleAPITeams(c echo.Context) error {
 	return paginate(s, c, teams, teamJSON)
 }
 
-// handleAPITeamCreate answers POST /api/0/organizations/:org/teams/ with the new team (201).
-func (s *Server) handleAPITeamCreate(c echo.Context) error {
+// TeamCreate answers POST /api/0/organizations/:org/teams/ with the new team (201).
+func (s *Endpoints) TeamCreate(c echo.Context) error {
 	body, err := readJSON(c)
 	if err != nil {
 		return err
@@ -120,9 +121,9 @@ func (s *Server) handleAPITeamCreate(c echo.Context) error {
 	return c.JSON(http.StatusCreated, teamJSON(*team))
 }
 
-// handleAPIOrgProjects answers GET /api/0/organizations/:org/projects/ (sentry-cli's
+// OrgProjects answers GET /api/0/organizations/:org/projects/ (sentry-cli's
 // "projects list"), by slug.
-func (s *Server) handleAPIOrgProjects(c echo.Context) error {
+func (s *Endpoints) OrgProjects(c echo.Context) error {
 	ctx, orgID := c.Request().Context(), currentAPIOrg(c).Org.ID
 	projects, err := s.svc.Orgs.Projects(ctx, orgID)
 	if err != nil {
@@ -135,9 +136,9 @@ func (s *Server) handleAPIOrgProjects(c echo.Context) error {
 	return paginate(s, c, projects, func(p core.Project) apiProject { return projectJSON(p, teams) })
 }
 
-// handleAPITeamProjectCreate answers POST /api/0/teams/:org/:team/projects/ with the new
+// TeamProjectCreate answers POST /api/0/teams/:org/:team/projects/ with the new
 // project (201).
-func (s *Server) handleAPITeamProjectCreate(c echo.Context) error {
+func (s *Endpoints) TeamProjectCreate(c echo.Context) error {
 	ctx, orgID := c.Request().Context(), currentAPIOrg(c).Org.ID
 	teams, err := s.svc.Orgs.Teams(ctx, orgID)
 	if err != nil {
@@ -168,13 +169,13 @@ func (s *Server) handleAPITeamProjectCreate(c echo.Context) error {
 }
 
 // apiProjectParam loads the project a /projects/:org/:project/ route names.
-func (s *Server) apiProjectParam(c echo.Context) (*core.Project, error) {
+func (s *Endpoints) apiProjectParam(c echo.Context) (*core.Project, error) {
 	p, err := s.svc.Orgs.ProjectBySlug(c.Request().Context(), currentAPIOrg(c).Org.ID, pathParam(c, "project"))
 	return p, apiErr(err)
 }
 
-// handleAPIProject answers GET /api/0/projects/:org/:project/.
-func (s *Server) handleAPIProject(c echo.Context) error {
+// Project answers GET /api/0/projects/:org/:project/.
+func (s *Endpoints) Project(c echo.Context) error {
 	p, err := s.apiProjectParam(c)
 	if err != nil {
 		return err
@@ -190,8 +191,8 @@ func (s *Server) handleAPIProject(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// handleAPIProjectDelete answers DELETE /api/0/projects/:org/:project/ with 204.
-func (s *Server) handleAPIProjectDelete(c echo.Context) error {
+// ProjectDelete answers DELETE /api/0/projects/:org/:project/ with 204.
+func (s *Endpoints) ProjectDelete(c echo.Context) error {
 	err := s.svc.Orgs.DeleteProject(c.Request().Context(), currentAPIOrg(c).Org.ID, pathParam(c, "project"))
 	if err != nil {
 		return apiErr(err)

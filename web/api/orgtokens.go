@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"net/http"
@@ -9,9 +9,10 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/web/request"
 )
 
-// The org auth token endpoints of the REST API (SPEC §5), session only: sessionOnly answers
+// The org auth token endpoints of the REST API (SPEC §5), session only: SessionOnly answers
 // 401 without a session and 403 to any bearer token. Permissions are the service's: non-members
 // get 404, billing 403, and only owners and managers may DELETE.
 
@@ -48,7 +49,7 @@ func serializeOrgToken(t *core.OrgToken) orgTokenJSON {
 
 // apiOrgID resolves the :org of an API path. Membership is the service's check, inside its
 // transaction; an unknown slug is the same 404 as an organization one is not a member of.
-func (s *Server) apiOrgID(c echo.Context) (int64, error) {
+func (s *Endpoints) apiOrgID(c echo.Context) (int64, error) {
 	org, err := s.svc.Orgs.OrgBySlug(c.Request().Context(), c.Param("org"))
 	if err != nil {
 		return 0, err
@@ -56,9 +57,9 @@ func (s *Server) apiOrgID(c echo.Context) (int64, error) {
 	return org.ID, nil
 }
 
-// handleAPIOrgTokens answers GET /api/0/organizations/:org/org-auth-tokens/: the live tokens
+// OrgTokens answers GET /api/0/organizations/:org/org-auth-tokens/: the live tokens
 // in Sentry's order, 100 per page with Sentry's Link header (Sentry returns them all at once).
-func (s *Server) handleAPIOrgTokens(c echo.Context) error {
+func (s *Endpoints) OrgTokens(c echo.Context) error {
 	orgID, err := s.apiOrgID(c)
 	if err != nil {
 		return err
@@ -84,10 +85,10 @@ func (s *Server) handleAPIOrgTokens(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// handleAPIOrgTokenCreate answers POST /api/0/organizations/:org/org-auth-tokens/: 201 with
+// OrgTokenCreate answers POST /api/0/organizations/:org/org-auth-tokens/: 201 with
 // the token, the only response that ever carries it. Without a name the token gets a
 // generated one (core.GeneratedOrgTokenName).
-func (s *Server) handleAPIOrgTokenCreate(c echo.Context) error {
+func (s *Endpoints) OrgTokenCreate(c echo.Context) error {
 	orgID, err := s.apiOrgID(c)
 	if err != nil {
 		return err
@@ -109,12 +110,12 @@ func (s *Server) handleAPIOrgTokenCreate(c echo.Context) error {
 	}
 	out := serializeOrgToken(t)
 	out.Token = plaintext
-	noStore(c)
+	request.NoStore(c)
 	return c.JSON(http.StatusCreated, out)
 }
 
-// handleAPIOrgToken answers GET /api/0/organizations/:org/org-auth-tokens/:id/.
-func (s *Server) handleAPIOrgToken(c echo.Context) error {
+// OrgToken answers GET /api/0/organizations/:org/org-auth-tokens/:id/.
+func (s *Endpoints) OrgToken(c echo.Context) error {
 	orgID, id, err := s.apiOrgTokenIDs(c)
 	if err != nil {
 		return err
@@ -126,9 +127,9 @@ func (s *Server) handleAPIOrgToken(c echo.Context) error {
 	return c.JSON(http.StatusOK, serializeOrgToken(t))
 }
 
-// handleAPIOrgTokenRename answers PUT /api/0/organizations/:org/org-auth-tokens/:id/ with
+// OrgTokenRename answers PUT /api/0/organizations/:org/org-auth-tokens/:id/ with
 // {"name": …}: 204, as Sentry.
-func (s *Server) handleAPIOrgTokenRename(c echo.Context) error {
+func (s *Endpoints) OrgTokenRename(c echo.Context) error {
 	orgID, id, err := s.apiOrgTokenIDs(c)
 	if err != nil {
 		return err
@@ -147,9 +148,9 @@ func (s *Server) handleAPIOrgTokenRename(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// handleAPIOrgTokenRevoke answers DELETE /api/0/organizations/:org/org-auth-tokens/:id/:
+// OrgTokenRevoke answers DELETE /api/0/organizations/:org/org-auth-tokens/:id/:
 // 204, owners and managers only.
-func (s *Server) handleAPIOrgTokenRevoke(c echo.Context) error {
+func (s *Endpoints) OrgTokenRevoke(c echo.Context) error {
 	orgID, id, err := s.apiOrgTokenIDs(c)
 	if err != nil {
 		return err
@@ -161,10 +162,10 @@ func (s *Server) handleAPIOrgTokenRevoke(c echo.Context) error {
 }
 
 // apiOrgTokenIDs resolves the :org and :id of a token's API path.
-func (s *Server) apiOrgTokenIDs(c echo.Context) (orgID, id int64, err error) {
+func (s *Endpoints) apiOrgTokenIDs(c echo.Context) (orgID, id int64, err error) {
 	if orgID, err = s.apiOrgID(c); err != nil {
 		return 0, 0, err
 	}
-	id, err = orgTokenID(c)
+	id, err = request.PathID(c, "id", "The requested resource does not exist.")
 	return orgID, id, err
 }

@@ -1,4 +1,4 @@
-package web_test
+package api_test
 
 import (
 	"maps"
@@ -21,23 +21,23 @@ func TestOrgTokenAPIEnforcesEveryRole(t *testing.T) {
 		who  string
 		want want
 	}{
-		{acmeOwner, want{200, 201, 200, 204, 204}},
-		{acmeManager, want{200, 201, 200, 204, 204}},
-		{acmeAdmin, want{200, 201, 200, 204, 403}},
-		{acmeMember, want{200, 201, 200, 204, 403}},
-		{acmeBilling, want{403, 403, 403, 403, 403}},
-		{globexOwner, want{404, 404, 404, 404, 404}},
-		{anonymous, want{401, 401, 401, 401, 401}},
+		{apptest.AcmeOwner, want{200, 201, 200, 204, 204}},
+		{apptest.AcmeManager, want{200, 201, 200, 204, 204}},
+		{apptest.AcmeAdmin, want{200, 201, 200, 204, 403}},
+		{apptest.AcmeMember, want{200, 201, 200, 204, 403}},
+		{apptest.AcmeBilling, want{403, 403, 403, 403, 403}},
+		{apptest.GlobexOwner, want{404, 404, 404, 404, 404}},
+		{apptest.Anonymous, want{401, 401, 401, 401, 401}},
 	}
 	for _, tc := range cases {
 		name := tc.who
-		if name == anonymous {
+		if name == apptest.Anonymous {
 			name = "anonymous"
 		}
 		t.Run(name, func(t *testing.T) {
-			target, plaintext := mustCreateOrgToken(t, app, acmeOwner, "acme", "api target of "+name)
-			id := itoa(target.ID)
-			c := clientAs(t, app, tc.who)
+			target, plaintext := app.CreateOrgToken(t, apptest.AcmeOwner, "acme", "api target of "+name)
+			id := itoa64(target.ID)
+			c := app.ClientAs(t, tc.who)
 			check := func(action string, r *apptest.Response, want int) {
 				t.Helper()
 				if r.Status != want {
@@ -54,18 +54,18 @@ func TestOrgTokenAPIEnforcesEveryRole(t *testing.T) {
 			check("create", c.JSON(http.MethodPost, apiTokens, map[string]string{"name": "api by " + name}), tc.want.create)
 			check("get", c.JSON(http.MethodGet, apiToken(id), nil), tc.want.get)
 			check("rename", c.JSON(http.MethodPut, apiToken(id), map[string]string{"name": "api renamed by " + name}), tc.want.rename)
-			if renamed := mustOrgToken(t, app, target.ID).Name == "api renamed by "+name; renamed != (tc.want.rename == 204) {
+			if renamed := app.OrgToken(t, target.ID).Name == "api renamed by "+name; renamed != (tc.want.rename == 204) {
 				t.Errorf("rename: renamed = %v, want %v", renamed, tc.want.rename == 204)
 			}
 			check("revoke", c.JSON(http.MethodDelete, apiToken(id), nil), tc.want.revoke)
-			if revoked := authenticate(t, app, plaintext) != nil; revoked != (tc.want.revoke == 204) {
+			if revoked := app.Authenticate(t, plaintext) != nil; revoked != (tc.want.revoke == 204) {
 				t.Errorf("revoke: revoked = %v, want %v", revoked, tc.want.revoke == 204)
 			}
 		})
 	}
 	t.Run("BearerTokenIsRefusedEverywhere", func(t *testing.T) {
-		target, plaintext := mustCreateOrgToken(t, app, acmeOwner, "acme", "bearer")
-		id := itoa(target.ID)
+		target, plaintext := app.CreateOrgToken(t, apptest.AcmeOwner, "acme", "bearer")
+		id := itoa64(target.ID)
 		for _, req := range []struct {
 			method, path string
 			body         any
@@ -81,18 +81,18 @@ func TestOrgTokenAPIEnforcesEveryRole(t *testing.T) {
 				t.Errorf("%s %s with a bearer token: status %d %s, want 403", req.method, req.path, r.Status, r.Body)
 			}
 		}
-		if err := authenticate(t, app, plaintext); err != nil || mustOrgToken(t, app, target.ID).Name != "bearer" {
+		if err := app.Authenticate(t, plaintext); err != nil || app.OrgToken(t, target.ID).Name != "bearer" {
 			t.Errorf("a bearer token changed the token (%v)", err)
 		}
 	})
 	t.Run("SessionWithoutCSRFHeaderIsRefused", func(t *testing.T) {
-		target, plaintext := mustCreateOrgToken(t, app, acmeOwner, "acme", "csrf")
-		c := app.LoginAs(t, acmeOwner)
-		req, _ := http.NewRequest(http.MethodDelete, app.URL+apiToken(itoa(target.ID)), nil)
+		target, plaintext := app.CreateOrgToken(t, apptest.AcmeOwner, "acme", "csrf")
+		c := app.LoginAs(t, apptest.AcmeOwner)
+		req, _ := http.NewRequest(http.MethodDelete, app.URL+apiToken(itoa64(target.ID)), nil)
 		if r := c.Do(req); r.Status != http.StatusForbidden {
 			t.Errorf("DELETE without CSRF header: status %d, want 403", r.Status)
 		}
-		if err := authenticate(t, app, plaintext); err != nil {
+		if err := app.Authenticate(t, plaintext); err != nil {
 			t.Errorf("token revoked by a forged request: %v", err)
 		}
 	})
@@ -100,8 +100,8 @@ func TestOrgTokenAPIEnforcesEveryRole(t *testing.T) {
 
 func TestOrgTokenAPI(t *testing.T) {
 	app := apptest.Start(t)
-	c := app.LoginAs(t, acmeMember)
-	owner := app.LoginAs(t, acmeOwner)
+	c := app.LoginAs(t, apptest.AcmeMember)
+	owner := app.LoginAs(t, apptest.AcmeOwner)
 
 	var created map[string]any
 	t.Run("CreateAnswers201WithTheTokenOnce", func(t *testing.T) {
@@ -118,7 +118,7 @@ func TestOrgTokenAPI(t *testing.T) {
 			t.Errorf("keys %v, want %v", keys, wantKeys)
 		}
 		token, _ := created["token"].(string)
-		if !orgTokenPattern.MatchString(token) || created["tokenLastCharacters"] != token[len(token)-4:] {
+		if !apptest.OrgTokenPattern.MatchString(token) || created["tokenLastCharacters"] != token[len(token)-4:] {
 			t.Errorf("token %q, tokenLastCharacters %v", token, created["tokenLastCharacters"])
 		}
 		if _, ok := created["id"].(string); !ok {
@@ -130,10 +130,10 @@ func TestOrgTokenAPI(t *testing.T) {
 		if scopes, _ := created["scopes"].([]any); len(scopes) != 1 || scopes[0] != "org:ci" {
 			t.Errorf("scopes %v, want [org:ci]", created["scopes"])
 		}
-		if err := authenticate(t, app, token); err != nil {
+		if err := app.Authenticate(t, token); err != nil {
 			t.Errorf("token does not authenticate: %v", err)
 		}
-		assertNowhere(t, app, token, c)
+		app.AssertNowhere(t, token, c)
 	})
 	t.Run("ReadsNeverCarryTheToken", func(t *testing.T) {
 		for _, path := range []string{apiTokens, apiToken(created["id"].(string))} {
@@ -205,8 +205,8 @@ func TestOrgTokenAPI(t *testing.T) {
 		}
 	})
 	t.Run("RevokedUnknownAndForeignIdsAre404", func(t *testing.T) {
-		foreign, _ := mustCreateOrgToken(t, app, globexOwner, "globex", "globex only")
-		for _, id := range []string{created["id"].(string), itoa(foreign.ID), "999999", "abc"} {
+		foreign, _ := app.CreateOrgToken(t, apptest.GlobexOwner, "globex", "globex only")
+		for _, id := range []string{created["id"].(string), itoa64(foreign.ID), "999999", "abc"} {
 			for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
 				r := owner.JSON(method, apiToken(id), map[string]string{"name": "x"})
 				if r.Status != http.StatusNotFound {
@@ -219,13 +219,13 @@ func TestOrgTokenAPI(t *testing.T) {
 		}
 	})
 	t.Run("LastUseIsSerialized", func(t *testing.T) {
-		tok, _ := mustCreateOrgToken(t, app, acmeOwner, "acme", "used")
+		tok, _ := app.CreateOrgToken(t, apptest.AcmeOwner, "acme", "used")
 		if _, err := app.SQL(t).Exec(`UPDATE org_tokens SET last_used_at = 1700000000,
 			last_used_project_id = (SELECT id FROM projects WHERE slug = 'api') WHERE id = ?`, tok.ID); err != nil {
 			t.Fatal(err)
 		}
 		var one map[string]any
-		c.JSON(http.MethodGet, apiToken(itoa(tok.ID)), nil).JSON(t, &one)
+		c.JSON(http.MethodGet, apiToken(itoa64(tok.ID)), nil).JSON(t, &one)
 		if one["dateLastUsed"] != "2023-11-14T22:13:20Z" {
 			t.Errorf("dateLastUsed %v", one["dateLastUsed"])
 		}

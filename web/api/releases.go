@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"net/http"
@@ -14,13 +14,13 @@ import (
 // organization's list, or the project's with -p. The project-scoped routes of older clients
 // work the same, limited to their project.
 
-// handleAPIReleases answers GET /api/0/organizations/:org/releases/.
-func (s *Server) handleAPIReleases(c echo.Context) error {
+// Releases answers GET /api/0/organizations/:org/releases/.
+func (s *Endpoints) Releases(c echo.Context) error {
 	return s.listReleases(c, 0)
 }
 
-// handleAPIProjectReleases answers GET /api/0/projects/:org/:project/releases/.
-func (s *Server) handleAPIProjectReleases(c echo.Context) error {
+// ProjectReleases answers GET /api/0/projects/:org/:project/releases/.
+func (s *Endpoints) ProjectReleases(c echo.Context) error {
 	p, err := s.apiProjectParam(c)
 	if err != nil {
 		return err
@@ -29,7 +29,7 @@ func (s *Server) handleAPIProjectReleases(c echo.Context) error {
 }
 
 // listReleases answers a page of releases, newest first, with Sentry's Link header.
-func (s *Server) listReleases(c echo.Context, projectID int64) error {
+func (s *Endpoints) listReleases(c echo.Context, projectID int64) error {
 	page, err := apiPage(c)
 	if err != nil {
 		return err
@@ -52,14 +52,14 @@ func (s *Server) listReleases(c echo.Context, projectID int64) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// handleAPIReleaseCreate answers POST /api/0/organizations/:org/releases/.
-func (s *Server) handleAPIReleaseCreate(c echo.Context) error {
+// ReleaseCreate answers POST /api/0/organizations/:org/releases/.
+func (s *Endpoints) ReleaseCreate(c echo.Context) error {
 	return s.createRelease(c, nil)
 }
 
-// handleAPIProjectReleaseCreate answers POST /api/0/projects/:org/:project/releases/: the
+// ProjectReleaseCreate answers POST /api/0/projects/:org/:project/releases/: the
 // release belongs to the URL's project (a "projects" field is ignored, as Sentry does).
-func (s *Server) handleAPIProjectReleaseCreate(c echo.Context) error {
+func (s *Endpoints) ProjectReleaseCreate(c echo.Context) error {
 	p, err := s.apiProjectParam(c)
 	if err != nil {
 		return err
@@ -69,7 +69,7 @@ func (s *Server) handleAPIProjectReleaseCreate(c echo.Context) error {
 
 // createRelease creates a release, or adds projects to an existing one: 201 when created,
 // 208 (Already Reported) when the version existed, as Sentry answers.
-func (s *Server) createRelease(c echo.Context, project *core.Project) error {
+func (s *Endpoints) createRelease(c echo.Context, project *core.Project) error {
 	body, err := readJSON(c)
 	if err != nil {
 		return err
@@ -101,7 +101,7 @@ func (s *Server) createRelease(c echo.Context, project *core.Project) error {
 
 // apiReleaseParam loads the release a :version route names; on a project route it must
 // belong to that project.
-func (s *Server) apiReleaseParam(c echo.Context) (*core.Release, *core.Project, error) {
+func (s *Endpoints) apiReleaseParam(c echo.Context) (*core.Release, *core.Project, error) {
 	var project *core.Project
 	if c.Param("project") != "" {
 		var err error
@@ -119,9 +119,9 @@ func (s *Server) apiReleaseParam(c echo.Context) (*core.Release, *core.Project, 
 	return r, project, nil
 }
 
-// handleAPIRelease answers GET /api/0/organizations/:org/releases/:version/ and
+// Release answers GET /api/0/organizations/:org/releases/:version/ and
 // GET /api/0/projects/:org/:project/releases/:version/.
-func (s *Server) handleAPIRelease(c echo.Context) error {
+func (s *Endpoints) Release(c echo.Context) error {
 	r, _, err := s.apiReleaseParam(c)
 	if err != nil {
 		return err
@@ -129,9 +129,9 @@ func (s *Server) handleAPIRelease(c echo.Context) error {
 	return c.JSON(http.StatusOK, releaseJSON(*r))
 }
 
-// handleAPIReleaseUpdate answers PUT /api/0/organizations/:org/releases/:version/ and its
+// ReleaseUpdate answers PUT /api/0/organizations/:org/releases/:version/ and its
 // project-scoped twin: ref, url, dateReleased (how sentry-cli finalizes), and projects to add.
-func (s *Server) handleAPIReleaseUpdate(c echo.Context) error {
+func (s *Endpoints) ReleaseUpdate(c echo.Context) error {
 	r, project, err := s.apiReleaseParam(c)
 	if err != nil {
 		return err
@@ -164,9 +164,9 @@ func (s *Server) handleAPIReleaseUpdate(c echo.Context) error {
 	return c.JSON(http.StatusOK, releaseJSON(*updated))
 }
 
-// handleAPIReleaseDelete answers DELETE /api/0/organizations/:org/releases/:version/ and its
+// ReleaseDelete answers DELETE /api/0/organizations/:org/releases/:version/ and its
 // project-scoped twin with 204.
-func (s *Server) handleAPIReleaseDelete(c echo.Context) error {
+func (s *Endpoints) ReleaseDelete(c echo.Context) error {
 	r, _, err := s.apiReleaseParam(c)
 	if err != nil {
 		return err
@@ -180,7 +180,7 @@ func (s *Server) handleAPIReleaseDelete(c echo.Context) error {
 // recordReleaseUse notes, for an org token, the project it just created or updated a release
 // in: its "last used in project". That is the first project the request named, or else the
 // release's first.
-func (s *Server) recordReleaseUse(c echo.Context, r *core.Release, named []string) {
+func (s *Endpoints) recordReleaseUse(c echo.Context, r *core.Release, named []string) {
 	p := currentPrincipal(c)
 	if p == nil || p.Kind != core.TokenOrg || len(r.Projects) == 0 {
 		return

@@ -1,12 +1,14 @@
-package web
+package api
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/web/request"
 )
 
 // apiAccess is what one method of one API route admits.
@@ -32,7 +34,7 @@ var (
 )
 
 // apiRoutes is the one table of what each Sentry API route and method requires, keyed by
-// method and Echo route pattern. apiAuthorize applies it to every route of the group; a route
+// method and Echo route pattern. Authorize applies it to every route of the group; a route
 // missing from it fails closed (500), and TestAPIScopeTableCoversEveryRoute keeps the two in
 // step. The session-only token-management routes are not in this group.
 var apiRoutes = map[string]apiAccess{
@@ -77,7 +79,7 @@ type apiOrgAccess struct {
 	Role core.Role
 }
 
-// currentAPIOrg returns the organization apiAuthorize loaded for a route with :org.
+// currentAPIOrg returns the organization Authorize loaded for a route with :org.
 func currentAPIOrg(c echo.Context) apiOrgAccess {
 	o, _ := c.Get(ctxAPIOrg).(apiOrgAccess)
 	if o.Org == nil {
@@ -86,7 +88,7 @@ func currentAPIOrg(c echo.Context) apiOrgAccess {
 	return o
 }
 
-// apiAuthorize applies apiRoutes, in Sentry's order:
+// Authorize applies apiRoutes, in Sentry's order:
 //
 //  1. no credentials: 401 "Authentication credentials were not provided." (anonymous routes pass);
 //  2. a token lacking every scope the route admits: 403, before anything is looked up;
@@ -94,13 +96,13 @@ func currentAPIOrg(c echo.Context) apiOrgAccess {
 //     session user's role; a user token's scopes ∩ its user's current role, none for a
 //     non-member; an org or integration token's own scopes in its own organization, none in
 //     another) must include one the route admits, or 403.
-func (s *Server) apiAuthorize(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *Endpoints) Authorize(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		access, ok := apiRoutes[c.Request().Method+" "+c.Path()]
 		if !ok {
 			return fmt.Errorf("route %s %s is missing from apiRoutes", c.Request().Method, c.Path())
 		}
-		p, user := currentPrincipal(c), currentUser(c)
+		p, user := currentPrincipal(c), request.User(c)
 		if access.Anonymous {
 			return next(c)
 		}
@@ -151,4 +153,10 @@ func apiErr(err error) error {
 		return core.Errorf(core.ENOTFOUND, msgNotFound)
 	}
 	return err
+}
+
+// ScopedRoutes returns the keys of apiRoutes ("METHOD /pattern/"), sorted, for web's test that
+// every entry of the table is a registered route.
+func ScopedRoutes() []string {
+	return slices.Sorted(maps.Keys(apiRoutes))
 }

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"strconv"
@@ -113,7 +113,7 @@ type apiOrgDetail struct {
 	OrgRole *string  `json:"orgRole"`
 }
 
-func (s *Server) orgJSON(o *core.Org) apiOrg {
+func (s *Endpoints) orgJSON(o *core.Org) apiOrg {
 	base := strings.TrimRight(s.cfg.BaseURL, "/")
 	return apiOrg{
 		ID: idString(o.ID), Slug: o.Slug, Status: apiStatus{"active", "active"}, Name: o.Name,
@@ -121,7 +121,7 @@ func (s *Server) orgJSON(o *core.Org) apiOrg {
 	}
 }
 
-func (s *Server) orgDetailJSON(o apiOrgAccess) apiOrgDetail {
+func (s *Endpoints) orgDetailJSON(o apiOrgAccess) apiOrgDetail {
 	return apiOrgDetail{apiOrg: s.orgJSON(o.Org), Access: o.Scopes.Names(), OrgRole: nullable(string(o.Role))}
 }
 

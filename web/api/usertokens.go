@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"net/http"
@@ -8,10 +8,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/web/request"
 )
 
 // The /api/0/api-tokens/ endpoints (SPEC 5): the signed-in user's own tokens, in the shapes of
-// Sentry's ApiToken serializer. They sit behind sessionOnly, so a bearer token can never list,
+// Sentry's ApiToken serializer. They sit behind SessionOnly, so a bearer token can never list,
 // mint, rename or revoke tokens.
 
 // msgOnlyNameEditable is Sentry's 403 for a PUT that tries to change anything but the name.
@@ -51,8 +52,8 @@ func userTokenJSON(t *core.UserToken) apiUserToken {
 	}
 }
 
-// handleAPIUserTokens answers GET /api/0/api-tokens/: the user's tokens, newest first.
-func (s *Server) handleAPIUserTokens(c echo.Context) error {
+// UserTokens answers GET /api/0/api-tokens/: the user's tokens, newest first.
+func (s *Endpoints) UserTokens(c echo.Context) error {
 	tokens, err := s.svc.UserTokens.UserTokens(c.Request().Context())
 	if err != nil {
 		return err
@@ -64,10 +65,10 @@ func (s *Server) handleAPIUserTokens(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// handleAPIUserTokenCreate answers POST /api/0/api-tokens/ with {"name"?, "scopes",
+// UserTokenCreate answers POST /api/0/api-tokens/ with {"name"?, "scopes",
 // "expiresAt"?}: 201 with the token, this once. Every invalid field is reported at once, as
 // {"field": ["message"]}.
-func (s *Server) handleAPIUserTokenCreate(c echo.Context) error {
+func (s *Endpoints) UserTokenCreate(c echo.Context) error {
 	body, err := readJSON(c)
 	if err != nil {
 		return err
@@ -84,22 +85,26 @@ func (s *Server) handleAPIUserTokenCreate(c echo.Context) error {
 		// The service names the expiry after the form's field; the API's is expiresAt.
 		return renameErrorField(err, "expiration", "expiresAt")
 	}
-	noStore(c)
+	request.NoStore(c)
 	return c.JSON(http.StatusCreated, apiNewUserToken{apiUserToken: userTokenJSON(t), Token: plain})
 }
 
-// handleAPIUserToken answers GET /api/0/api-tokens/:id/.
-func (s *Server) handleAPIUserToken(c echo.Context) error {
-	t, err := s.userTokenFromPath(c)
+// UserToken answers GET /api/0/api-tokens/:id/.
+func (s *Endpoints) UserToken(c echo.Context) error {
+	id, err := userTokenID(c)
+	if err != nil {
+		return err
+	}
+	t, err := s.svc.UserTokens.UserToken(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, userTokenJSON(t))
 }
 
-// handleAPIUserTokenUpdate answers PUT /api/0/api-tokens/:id/ with {"name": "..."}: 200 with
+// UserTokenUpdate answers PUT /api/0/api-tokens/:id/ with {"name": "..."}: 200 with
 // the renamed token (never its value). Any other key is Sentry's 403: scopes are immutable.
-func (s *Server) handleAPIUserTokenUpdate(c echo.Context) error {
+func (s *Endpoints) UserTokenUpdate(c echo.Context) error {
 	id, err := userTokenID(c)
 	if err != nil {
 		return err
@@ -124,9 +129,9 @@ func (s *Server) handleAPIUserTokenUpdate(c echo.Context) error {
 	return c.JSON(http.StatusOK, userTokenJSON(t))
 }
 
-// handleAPIUserTokenDelete answers DELETE /api/0/api-tokens/:id/: 204, and the token stops
+// UserTokenDelete answers DELETE /api/0/api-tokens/:id/: 204, and the token stops
 // working at once.
-func (s *Server) handleAPIUserTokenDelete(c echo.Context) error {
+func (s *Endpoints) UserTokenDelete(c echo.Context) error {
 	id, err := userTokenID(c)
 	if err != nil {
 		return err
@@ -150,4 +155,9 @@ func renameErrorField(err error, from, to string) error {
 		}
 	}
 	return &core.Error{Code: core.ErrorCode(err), Message: core.ErrorMessage(err), Fields: fields}
+}
+
+// userTokenID reads the :id path parameter of a user token, with the screens' message.
+func userTokenID(c echo.Context) (int64, error) {
+	return request.PathID(c, "id", "Invalid token ID")
 }

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"net/http"
@@ -7,17 +7,18 @@ import (
 
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/views"
+	"github.com/tokenboard/tokenboard/web/request"
 )
 
-// handleAccountDetailsPage answers GET /settings/account/details/.
-func (s *Server) handleAccountDetailsPage(c echo.Context) error {
-	u := currentUser(c)
+// AccountDetailsPage answers GET /settings/account/details/.
+func (s *Screens) AccountDetailsPage(c echo.Context) error {
+	u := request.User(c)
 	return s.render(c, http.StatusOK, views.AccountDetails(s.page(c, "Account Details", views.NavDetails),
 		views.AccountDetailsView{Name: u.Name, Email: u.Email}))
 }
 
-// handleAccountDetailsUpdate answers POST /settings/account/details/.
-func (s *Server) handleAccountDetailsUpdate(c echo.Context) error {
+// AccountDetailsUpdate answers POST /settings/account/details/.
+func (s *Screens) AccountDetailsUpdate(c echo.Context) error {
 	name, email := c.FormValue("name"), c.FormValue("email")
 	_, err := s.svc.Users.UpdateUserDetails(c.Request().Context(), name, email, c.FormValue("password"))
 	if isInvalid(err) {
@@ -29,12 +30,12 @@ func (s *Server) handleAccountDetailsUpdate(c echo.Context) error {
 	return s.redirectWithFlash(c, "/settings/account/details/", "Saved your account details.")
 }
 
-// handleAccountSecurityPage answers GET /settings/account/security/.
-func (s *Server) handleAccountSecurityPage(c echo.Context) error {
+// AccountSecurityPage answers GET /settings/account/security/.
+func (s *Screens) AccountSecurityPage(c echo.Context) error {
 	return s.renderSecurity(c, http.StatusOK, nil)
 }
 
-func (s *Server) renderSecurity(c echo.Context, status int, errs views.FieldErrors) error {
+func (s *Screens) renderSecurity(c echo.Context, status int, errs views.FieldErrors) error {
 	log, err := s.svc.Users.AccountLog(c.Request().Context(), core.Page{Limit: 50})
 	if err != nil {
 		return err
@@ -43,9 +44,9 @@ func (s *Server) renderSecurity(c echo.Context, status int, errs views.FieldErro
 	return s.render(c, status, views.AccountSecurity(s.page(c, "Security", views.NavSecurity), view))
 }
 
-// handlePasswordChange answers POST /settings/account/security/. The session version moves
+// PasswordChange answers POST /settings/account/security/. The session version moves
 // on, so every other session is signed out; this one is renewed.
-func (s *Server) handlePasswordChange(c echo.Context) error {
+func (s *Screens) PasswordChange(c echo.Context) error {
 	next := c.FormValue("new_password")
 	if next != c.FormValue("verify_password") {
 		return s.renderSecurity(c, http.StatusBadRequest, views.FieldErrors{"verify_password": "The passwords do not match."})
@@ -56,7 +57,7 @@ func (s *Server) handlePasswordChange(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	if err := s.signIn(c, u); err != nil {
+	if err := s.sessions.SignIn(c, u); err != nil {
 		return err
 	}
 	return s.redirectWithFlash(c, "/settings/account/security/", "Changed your password. Your other sessions are signed out.")

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"net/http"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/views"
+	"github.com/tokenboard/tokenboard/web/request"
 )
 
 // Failed sign-ins allowed per 15 minutes, per account and per client IP.
@@ -16,9 +17,9 @@ const (
 	maxLoginFailuresPerIP      = 50
 )
 
-// handleHome answers GET /: the first organization's settings, or the sign-in page.
-func (s *Server) handleHome(c echo.Context) error {
-	u := currentUser(c)
+// Home answers GET /: the first organization's settings, or the sign-in page.
+func (s *Screens) Home(c echo.Context) error {
+	u := request.User(c)
 	if u == nil {
 		return c.Redirect(http.StatusSeeOther, "/auth/login/")
 	}
@@ -34,18 +35,18 @@ func (s *Server) handleHome(c echo.Context) error {
 	return s.render(c, http.StatusOK, views.Home(s.page(c, "Welcome", "")))
 }
 
-// handleLoginPage answers GET /auth/login/.
-func (s *Server) handleLoginPage(c echo.Context) error {
+// LoginPage answers GET /auth/login/.
+func (s *Screens) LoginPage(c echo.Context) error {
 	next := localPath(c.QueryParam("next"))
-	if currentUser(c) != nil {
+	if request.User(c) != nil {
 		return c.Redirect(http.StatusSeeOther, firstNonEmpty(next, "/"))
 	}
 	return s.render(c, http.StatusOK, views.Login(s.page(c, "Sign In", ""), views.LoginView{Next: next}))
 }
 
-// handleLogin answers POST /auth/login/. A wrong password and an unknown email get the same
+// Login answers POST /auth/login/. A wrong password and an unknown email get the same
 // message; repeated failures per account and per IP are refused for a while.
-func (s *Server) handleLogin(c echo.Context) error {
+func (s *Screens) Login(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	next := localPath(c.FormValue("next"))
 	view := views.LoginView{Email: email, Next: next}
@@ -72,31 +73,31 @@ func (s *Server) handleLogin(c echo.Context) error {
 	}
 	s.logins.Reset(accountKey)
 	s.logins.Forgive(ipKey)
-	if err := s.signIn(c, u); err != nil {
+	if err := s.sessions.SignIn(c, u); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, firstNonEmpty(next, "/"))
 }
 
-// handleLogout answers POST /auth/logout/.
-func (s *Server) handleLogout(c echo.Context) error {
-	if err := s.signOut(c); err != nil {
+// Logout answers POST /auth/logout/.
+func (s *Screens) Logout(c echo.Context) error {
+	if err := s.sessions.SignOut(c); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/auth/login/")
 }
 
-// handleRegisterPage answers GET /auth/register/.
-func (s *Server) handleRegisterPage(c echo.Context) error {
+// RegisterPage answers GET /auth/register/.
+func (s *Screens) RegisterPage(c echo.Context) error {
 	next := localPath(c.QueryParam("next"))
-	if currentUser(c) != nil {
+	if request.User(c) != nil {
 		return c.Redirect(http.StatusSeeOther, firstNonEmpty(next, "/"))
 	}
 	return s.render(c, http.StatusOK, views.Register(s.page(c, "Create Account", ""), views.RegisterView{Next: next}))
 }
 
-// handleRegister answers POST /auth/register/: creates the account and signs it in.
-func (s *Server) handleRegister(c echo.Context) error {
+// Register answers POST /auth/register/: creates the account and signs it in.
+func (s *Screens) Register(c echo.Context) error {
 	n := core.NewUser{Email: c.FormValue("email"), Name: c.FormValue("name"), Password: c.FormValue("password")}
 	next := localPath(c.FormValue("next"))
 	u, err := s.svc.Users.CreateUser(c.Request().Context(), n)
@@ -106,20 +107,20 @@ func (s *Server) handleRegister(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	if err := s.signIn(c, u); err != nil {
+	if err := s.sessions.SignIn(c, u); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, firstNonEmpty(next, "/organizations/new/"))
 }
 
-// handleInvitePage answers GET /accept-invite/:secret/: the invitation, or sign-up for it.
-func (s *Server) handleInvitePage(c echo.Context) error {
+// InvitePage answers GET /accept-invite/:secret/: the invitation, or sign-up for it.
+func (s *Screens) InvitePage(c echo.Context) error {
 	inv, org, err := s.svc.Orgs.InviteBySecret(c.Request().Context(), c.Param("secret"))
 	if err != nil {
 		return err
 	}
 	self := c.Request().URL.Path
-	if currentUser(c) == nil {
+	if request.User(c) == nil {
 		view := views.RegisterView{Email: inv.Email, InviteOrg: org.Name, Next: self}
 		return s.render(c, http.StatusOK, views.Register(s.page(c, "Join "+org.Name, ""), view))
 	}
@@ -127,8 +128,8 @@ func (s *Server) handleInvitePage(c echo.Context) error {
 	return s.render(c, http.StatusOK, views.AcceptInvite(s.page(c, "Join "+org.Name, ""), view))
 }
 
-// handleInviteAccept answers POST /accept-invite/:secret/.
-func (s *Server) handleInviteAccept(c echo.Context) error {
+// InviteAccept answers POST /accept-invite/:secret/.
+func (s *Screens) InviteAccept(c echo.Context) error {
 	org, err := s.svc.Orgs.AcceptInvite(c.Request().Context(), c.Param("secret"))
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"net/http"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/views"
+	"github.com/tokenboard/tokenboard/web/request"
 )
 
 // Developer Settings > Custom Integrations (SPEC 3.5). Any member sees the list and an
@@ -15,17 +16,17 @@ import (
 // manage their tokens; only owners delete one. These gates give pages a clean 403; the
 // service checks the same rules again inside its transactions.
 var (
-	requireIntegrationManager = requireRole(core.Role.CanManageOrgTokens)
-	requireIntegrationDeleter = requireRole(core.Role.CanDeleteIntegrations)
+	RequireIntegrationManager = RequireRole(core.Role.CanManageOrgTokens)
+	RequireIntegrationDeleter = RequireRole(core.Role.CanDeleteIntegrations)
 )
 
 // integrationPage builds the chrome of a Custom Integrations screen.
-func (s *Server) integrationPage(c echo.Context, title string) views.Page {
+func (s *Screens) integrationPage(c echo.Context, title string) views.Page {
 	return s.page(c, title, views.NavIntegrations)
 }
 
-// handleIntegrationsPage answers GET /settings/:org/developer-settings/.
-func (s *Server) handleIntegrationsPage(c echo.Context) error {
+// IntegrationsPage answers GET /settings/:org/developer-settings/.
+func (s *Screens) IntegrationsPage(c echo.Context) error {
 	list, err := s.svc.Integrations.Integrations(c.Request().Context(), currentOrg(c).Org.ID)
 	if err != nil {
 		return err
@@ -51,15 +52,15 @@ func integrationInputFromForm(c echo.Context) (core.IntegrationInput, core.Permi
 	return in, perms, err
 }
 
-// handleIntegrationNewPage answers GET /settings/:org/developer-settings/new-internal/.
-func (s *Server) handleIntegrationNewPage(c echo.Context) error {
+// IntegrationNewPage answers GET /settings/:org/developer-settings/new-internal/.
+func (s *Screens) IntegrationNewPage(c echo.Context) error {
 	return s.render(c, http.StatusOK, views.IntegrationForm(s.integrationPage(c, "Create Internal Integration"),
 		views.IntegrationFormView{Permissions: core.PermissionsFor(0)}))
 }
 
-// handleIntegrationCreate answers POST /settings/:org/developer-settings/new-internal/. The
+// IntegrationCreate answers POST /settings/:org/developer-settings/new-internal/. The
 // integration comes with its first token, shown once on the page this handler renders.
-func (s *Server) handleIntegrationCreate(c echo.Context) error {
+func (s *Screens) IntegrationCreate(c echo.Context) error {
 	in, perms, err := integrationInputFromForm(c)
 	if err == nil {
 		var i *core.Integration
@@ -78,15 +79,15 @@ func (s *Server) handleIntegrationCreate(c echo.Context) error {
 
 // renderIntegrationToken renders the one page that ever shows a new token's plaintext,
 // directly from the POST that created it, never cached.
-func (s *Server) renderIntegrationToken(c echo.Context, i *core.Integration, plain, message string) error {
-	noStore(c)
+func (s *Screens) renderIntegrationToken(c echo.Context, i *core.Integration, plain, message string) error {
+	request.NoStore(c)
 	return s.render(c, http.StatusOK, views.IntegrationTokenCreated(s.integrationPage(c, i.Name),
 		views.IntegrationTokenView{Integration: i, Message: message, Token: plain}))
 }
 
 // integrationView loads an integration's settings screen as stored: the form prefilled, and
 // the tokens for those who may see them.
-func (s *Server) integrationView(c echo.Context) (views.IntegrationFormView, error) {
+func (s *Screens) integrationView(c echo.Context) (views.IntegrationFormView, error) {
 	ctx, o := c.Request().Context(), currentOrg(c)
 	i, err := s.svc.Integrations.Integration(ctx, o.Org.ID, c.Param("slug"))
 	if err != nil {
@@ -102,8 +103,8 @@ func (s *Server) integrationView(c echo.Context) (views.IntegrationFormView, err
 	return v, err
 }
 
-// handleIntegrationPage answers GET /settings/:org/developer-settings/:slug/.
-func (s *Server) handleIntegrationPage(c echo.Context) error {
+// IntegrationPage answers GET /settings/:org/developer-settings/:slug/.
+func (s *Screens) IntegrationPage(c echo.Context) error {
 	v, err := s.integrationView(c)
 	if err != nil {
 		return err
@@ -111,10 +112,10 @@ func (s *Server) handleIntegrationPage(c echo.Context) error {
 	return s.render(c, http.StatusOK, views.IntegrationForm(s.integrationPage(c, v.Integration.Name), v))
 }
 
-// handleIntegrationUpdate answers POST /settings/:org/developer-settings/:slug/. A change that
+// IntegrationUpdate answers POST /settings/:org/developer-settings/:slug/. A change that
 // adds scopes is not saved at once: the form comes back with a warning naming them (every
 // existing token would gain them) and saves when submitted again with that confirmation.
-func (s *Server) handleIntegrationUpdate(c echo.Context) error {
+func (s *Screens) IntegrationUpdate(c echo.Context) error {
 	v, err := s.integrationView(c)
 	if err != nil {
 		return err
@@ -148,9 +149,9 @@ func (s *Server) handleIntegrationUpdate(c echo.Context) error {
 	return s.render(c, http.StatusBadRequest, views.IntegrationForm(s.integrationPage(c, current.Name), v))
 }
 
-// handleIntegrationTokenCreate answers POST /settings/:org/developer-settings/:slug/tokens/:
+// IntegrationTokenCreate answers POST /settings/:org/developer-settings/:slug/tokens/:
 // a new token, shown once with "Done".
-func (s *Server) handleIntegrationTokenCreate(c echo.Context) error {
+func (s *Screens) IntegrationTokenCreate(c echo.Context) error {
 	ctx, orgID := c.Request().Context(), currentOrg(c).Org.ID
 	i, err := s.svc.Integrations.Integration(ctx, orgID, c.Param("slug"))
 	if err != nil {
@@ -167,8 +168,8 @@ func (s *Server) handleIntegrationTokenCreate(c echo.Context) error {
 }
 
 // integrationToken loads the integration of the path and its live token :id.
-func (s *Server) integrationToken(c echo.Context) (*core.Integration, *core.IntegrationToken, error) {
-	id, err := pathID(c, "id", "The token does not exist.")
+func (s *Screens) integrationToken(c echo.Context) (*core.Integration, *core.IntegrationToken, error) {
+	id, err := request.PathID(c, "id", "The token does not exist.")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -189,9 +190,9 @@ func (s *Server) integrationToken(c echo.Context) (*core.Integration, *core.Inte
 	return nil, nil, core.Errorf(core.ENOTFOUND, "The token does not exist.")
 }
 
-// handleIntegrationTokenRotate answers POST /settings/:org/developer-settings/:slug/tokens/:id/rotate/:
+// IntegrationTokenRotate answers POST /settings/:org/developer-settings/:slug/tokens/:id/rotate/:
 // after confirmation, the old token is revoked and its replacement shown once.
-func (s *Server) handleIntegrationTokenRotate(c echo.Context) error {
+func (s *Screens) IntegrationTokenRotate(c echo.Context) error {
 	i, t, err := s.integrationToken(c)
 	if err != nil {
 		return err
@@ -209,8 +210,8 @@ func (s *Server) handleIntegrationTokenRotate(c echo.Context) error {
 	return s.renderIntegrationToken(c, i, plain, "Rotated "+masked+": it no longer works. Here is its replacement.")
 }
 
-// handleIntegrationTokenRevoke answers POST /settings/:org/developer-settings/:slug/tokens/:id/revoke/.
-func (s *Server) handleIntegrationTokenRevoke(c echo.Context) error {
+// IntegrationTokenRevoke answers POST /settings/:org/developer-settings/:slug/tokens/:id/revoke/.
+func (s *Screens) IntegrationTokenRevoke(c echo.Context) error {
 	i, t, err := s.integrationToken(c)
 	if err != nil {
 		return err
@@ -227,8 +228,8 @@ func (s *Server) handleIntegrationTokenRevoke(c echo.Context) error {
 	return s.redirectWithFlash(c, integrationURL(c, i.Slug), "Revoked the token "+masked+".")
 }
 
-// handleIntegrationDeletePage answers GET /settings/:org/developer-settings/:slug/delete/.
-func (s *Server) handleIntegrationDeletePage(c echo.Context) error {
+// IntegrationDeletePage answers GET /settings/:org/developer-settings/:slug/delete/.
+func (s *Screens) IntegrationDeletePage(c echo.Context) error {
 	i, err := s.svc.Integrations.Integration(c.Request().Context(), currentOrg(c).Org.ID, c.Param("slug"))
 	if err != nil {
 		return err
@@ -237,9 +238,9 @@ func (s *Server) handleIntegrationDeletePage(c echo.Context) error {
 		views.IntegrationDeleteView{Integration: i}))
 }
 
-// handleIntegrationDelete answers POST /settings/:org/developer-settings/:slug/delete/: the
+// IntegrationDelete answers POST /settings/:org/developer-settings/:slug/delete/: the
 // owner must have typed the slug, as in Sentry.
-func (s *Server) handleIntegrationDelete(c echo.Context) error {
+func (s *Screens) IntegrationDelete(c echo.Context) error {
 	ctx, orgID := c.Request().Context(), currentOrg(c).Org.ID
 	i, err := s.svc.Integrations.Integration(ctx, orgID, c.Param("slug"))
 	if err != nil {

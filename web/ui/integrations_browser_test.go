@@ -1,4 +1,4 @@
-package web_test
+package ui_test
 
 import (
 	"context"
@@ -80,10 +80,10 @@ func TestBrowserOwnerManagesAnIntegrationsTokens(t *testing.T) {
 		t.Fatalf("creating the integration: %v", err)
 	}
 	first := revealedToken(t, ctx)
-	if !tokenWorks(t, app, first) || !strings.Contains(tokensPanel(t, ctx), "************"+first[67:]) {
+	if !app.TokenWorks(t, first) || !strings.Contains(tokensPanel(t, ctx), "************"+first[67:]) {
 		t.Fatal("the first token is not listed masked, or does not work")
 	}
-	if p := mustPrincipal(t, app, first); p.Scopes.String() != "event:read" {
+	if p := app.Principal(t, first); p.Scopes.String() != "event:read" {
 		t.Fatalf("first token scopes = %v", p.Scopes)
 	}
 	html, err := chromedp.Run(ctx, chromedp.Evaluate[string]("document.documentElement.outerHTML"))
@@ -101,7 +101,7 @@ func TestBrowserOwnerManagesAnIntegrationsTokens(t *testing.T) {
 
 	tokenAction(t, ctx, second[67:], "Rotate")
 	third := revealedToken(t, ctx)
-	if tokenWorks(t, app, second) || !tokenWorks(t, app, third) {
+	if app.TokenWorks(t, second) || !app.TokenWorks(t, third) {
 		t.Fatal("rotation left the old token working or the new one not")
 	}
 	if panel := tokensPanel(t, ctx); strings.Contains(panel, second[67:]) || !strings.Contains(panel, third[67:]) {
@@ -112,7 +112,7 @@ func TestBrowserOwnerManagesAnIntegrationsTokens(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(".alert-success"))); err != nil {
 		t.Fatal(err)
 	}
-	if tokenWorks(t, app, third) || !tokenWorks(t, app, first) {
+	if app.TokenWorks(t, third) || !app.TokenWorks(t, first) {
 		t.Fatal("revoking hit the wrong token")
 	}
 	if panel := tokensPanel(t, ctx); strings.Contains(panel, third[67:]) || !strings.Contains(panel, first[67:]) {

@@ -1,4 +1,4 @@
-package web_test
+package ui_test
 
 import (
 	"testing"

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"net/http"
@@ -9,15 +9,16 @@ import (
 
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/views"
+	"github.com/tokenboard/tokenboard/web/request"
 )
 
-// handleOrgNewPage answers GET /organizations/new/.
-func (s *Server) handleOrgNewPage(c echo.Context) error {
+// OrgNewPage answers GET /organizations/new/.
+func (s *Screens) OrgNewPage(c echo.Context) error {
 	return s.render(c, http.StatusOK, views.NewOrg(s.page(c, "New Organization", ""), views.NewOrgView{}))
 }
 
-// handleOrgCreate answers POST /organizations/new/: the creator becomes owner.
-func (s *Server) handleOrgCreate(c echo.Context) error {
+// OrgCreate answers POST /organizations/new/: the creator becomes owner.
+func (s *Screens) OrgCreate(c echo.Context) error {
 	name, slug := c.FormValue("name"), c.FormValue("slug")
 	org, err := s.svc.Orgs.CreateOrg(c.Request().Context(), slug, name)
 	if isInvalid(err) {
@@ -29,15 +30,15 @@ func (s *Server) handleOrgCreate(c echo.Context) error {
 	return s.redirectWithFlash(c, "/settings/"+org.Slug+"/", "Created the organization "+org.Name+".")
 }
 
-// handleOrgGeneralPage answers GET /settings/:org/.
-func (s *Server) handleOrgGeneralPage(c echo.Context) error {
+// OrgGeneralPage answers GET /settings/:org/.
+func (s *Screens) OrgGeneralPage(c echo.Context) error {
 	o := currentOrg(c)
 	return s.render(c, http.StatusOK, views.OrgGeneral(s.page(c, "Organization Settings", views.NavGeneral),
 		views.OrgGeneralView{Name: o.Org.Name}))
 }
 
-// handleOrgUpdate answers POST /settings/:org/: renames the organization.
-func (s *Server) handleOrgUpdate(c echo.Context) error {
+// OrgUpdate answers POST /settings/:org/: renames the organization.
+func (s *Screens) OrgUpdate(c echo.Context) error {
 	name := c.FormValue("name")
 	_, err := s.svc.Orgs.UpdateOrg(c.Request().Context(), currentOrg(c).Org.ID, name)
 	if isInvalid(err) {
@@ -50,7 +51,7 @@ func (s *Server) handleOrgUpdate(c echo.Context) error {
 }
 
 // membersView loads what the Members page shows.
-func (s *Server) membersView(c echo.Context) (views.MembersView, error) {
+func (s *Screens) membersView(c echo.Context) (views.MembersView, error) {
 	o := currentOrg(c)
 	ctx := c.Request().Context()
 	members, err := s.svc.Orgs.Members(ctx, o.Org.ID)
@@ -71,8 +72,8 @@ func (s *Server) membersView(c echo.Context) (views.MembersView, error) {
 	return v, nil
 }
 
-// handleMembersPage answers GET /settings/:org/members/.
-func (s *Server) handleMembersPage(c echo.Context) error {
+// MembersPage answers GET /settings/:org/members/.
+func (s *Screens) MembersPage(c echo.Context) error {
 	v, err := s.membersView(c)
 	if err != nil {
 		return err
@@ -80,8 +81,8 @@ func (s *Server) handleMembersPage(c echo.Context) error {
 	return s.render(c, http.StatusOK, views.Members(s.page(c, "Members", views.NavMembers), v))
 }
 
-// handleMemberAdd answers POST /settings/:org/members/: adds a user or invites an email.
-func (s *Server) handleMemberAdd(c echo.Context) error {
+// MemberAdd answers POST /settings/:org/members/: adds a user or invites an email.
+func (s *Screens) MemberAdd(c echo.Context) error {
 	email, role := c.FormValue("email"), core.Role(c.FormValue("role"))
 	res, err := s.svc.Orgs.AddMember(c.Request().Context(), currentOrg(c).Org.ID, email, role)
 	if isInvalid(err) {
@@ -103,11 +104,11 @@ func (s *Server) handleMemberAdd(c echo.Context) error {
 
 // memberID reads the :user path parameter.
 func memberID(c echo.Context) (int64, error) {
-	return pathID(c, "user", "The member does not exist.")
+	return request.PathID(c, "user", "The member does not exist.")
 }
 
-// handleMemberRoleChange answers POST /settings/:org/members/:user/role/.
-func (s *Server) handleMemberRoleChange(c echo.Context) error {
+// MemberRoleChange answers POST /settings/:org/members/:user/role/.
+func (s *Screens) MemberRoleChange(c echo.Context) error {
 	id, err := memberID(c)
 	if err != nil {
 		return err
@@ -123,8 +124,8 @@ func (s *Server) handleMemberRoleChange(c echo.Context) error {
 	return s.redirectWithFlash(c, "/settings/"+o.Org.Slug+"/members/", "Changed the member's role.")
 }
 
-// handleMemberRemove answers POST /settings/:org/members/:user/remove/.
-func (s *Server) handleMemberRemove(c echo.Context) error {
+// MemberRemove answers POST /settings/:org/members/:user/remove/.
+func (s *Screens) MemberRemove(c echo.Context) error {
 	id, err := memberID(c)
 	if err != nil {
 		return err
@@ -141,7 +142,7 @@ func (s *Server) handleMemberRemove(c echo.Context) error {
 }
 
 // projectsView loads what the Projects page shows.
-func (s *Server) projectsView(c echo.Context) (views.ProjectsView, error) {
+func (s *Screens) projectsView(c echo.Context) (views.ProjectsView, error) {
 	ctx, orgID := c.Request().Context(), currentOrg(c).Org.ID
 	projects, err := s.svc.Orgs.Projects(ctx, orgID)
 	if err != nil {
@@ -151,8 +152,8 @@ func (s *Server) projectsView(c echo.Context) (views.ProjectsView, error) {
 	return views.ProjectsView{Projects: projects, Teams: teams}, err
 }
 
-// handleProjectsPage answers GET /settings/:org/projects/.
-func (s *Server) handleProjectsPage(c echo.Context) error {
+// ProjectsPage answers GET /settings/:org/projects/.
+func (s *Screens) ProjectsPage(c echo.Context) error {
 	v, err := s.projectsView(c)
 	if err != nil {
 		return err
@@ -160,8 +161,8 @@ func (s *Server) handleProjectsPage(c echo.Context) error {
 	return s.render(c, http.StatusOK, views.Projects(s.page(c, "Projects", views.NavProjects), v))
 }
 
-// handleProjectCreate answers POST /settings/:org/projects/.
-func (s *Server) handleProjectCreate(c echo.Context) error {
+// ProjectCreate answers POST /settings/:org/projects/.
+func (s *Screens) ProjectCreate(c echo.Context) error {
 	name, slug, team := c.FormValue("name"), c.FormValue("slug"), c.FormValue("team")
 	p, err := s.svc.Orgs.CreateProject(c.Request().Context(), currentOrg(c).Org.ID, team, slug, name)
 	if isInvalid(err) {
@@ -180,8 +181,8 @@ func (s *Server) handleProjectCreate(c echo.Context) error {
 // auditPageSize is how many audit entries one page shows.
 const auditPageSize = 50
 
-// handleAuditLogPage answers GET /settings/:org/audit-log/?page=N.
-func (s *Server) handleAuditLogPage(c echo.Context) error {
+// AuditLogPage answers GET /settings/:org/audit-log/?page=N.
+func (s *Screens) AuditLogPage(c echo.Context) error {
 	pageNo := pageNumber(c)
 	// One row more than shown tells whether a next page exists without counting the table.
 	entries, err := s.svc.Orgs.AuditLog(c.Request().Context(), currentOrg(c).Org.ID,

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"net/http"
@@ -7,10 +7,11 @@ import (
 
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/views"
+	"github.com/tokenboard/tokenboard/web/request"
 )
 
 // Settings > Developer Settings > Auth Tokens: the organization auth tokens (SPEC §3.1–3.3).
-// The routes sit behind requireOrgSettings (non-members 404, billing 403); the service checks
+// The routes sit behind RequireOrgSettings (non-members 404, billing 403); the service checks
 // the role again inside its transaction, whatever the browser sent.
 
 // orgTokenPageSize is how many tokens one page of the list shows.
@@ -23,11 +24,11 @@ func orgTokensPath(c echo.Context) string {
 
 // orgTokenID reads the :id path parameter of an org token.
 func orgTokenID(c echo.Context) (int64, error) {
-	return pathID(c, "id", "The requested resource does not exist.")
+	return request.PathID(c, "id", "The requested resource does not exist.")
 }
 
-// handleOrgTokensPage answers GET /settings/:org/auth-tokens/?page=N.
-func (s *Server) handleOrgTokensPage(c echo.Context) error {
+// OrgTokensPage answers GET /settings/:org/auth-tokens/?page=N.
+func (s *Screens) OrgTokensPage(c echo.Context) error {
 	pageNo := pageNumber(c)
 	// One row more than shown tells whether a next page exists without counting the tokens.
 	tokens, err := s.svc.OrgTokens.OrgTokens(c.Request().Context(), currentOrg(c).Org.ID,
@@ -40,16 +41,16 @@ func (s *Server) handleOrgTokensPage(c echo.Context) error {
 	return s.render(c, http.StatusOK, views.OrgTokens(s.page(c, "Auth Tokens", views.NavAuthTokens), v))
 }
 
-// handleOrgTokenNewPage answers GET /settings/:org/auth-tokens/new-token/.
-func (s *Server) handleOrgTokenNewPage(c echo.Context) error {
+// OrgTokenNewPage answers GET /settings/:org/auth-tokens/new-token/.
+func (s *Screens) OrgTokenNewPage(c echo.Context) error {
 	v := views.NewOrgTokenView{Expiration: core.ExpiryNever}
 	return s.render(c, http.StatusOK, views.NewOrgToken(s.page(c, "Create New Auth Token", views.NavAuthTokens), v))
 }
 
-// handleOrgTokenCreate answers POST /settings/:org/auth-tokens/new-token/. It renders the one
+// OrgTokenCreate answers POST /settings/:org/auth-tokens/new-token/. It renders the one
 // page that ever shows the new token, directly and uncached: the token never travels through
 // a redirect, a flash, a cookie or a URL.
-func (s *Server) handleOrgTokenCreate(c echo.Context) error {
+func (s *Screens) OrgTokenCreate(c echo.Context) error {
 	name := c.FormValue("name")
 	v := views.NewOrgTokenView{Name: name, Expiration: c.FormValue("expiration"), ExpirationDate: c.FormValue("expiration_date")}
 	expires, err := s.expiryFromForm(c)
@@ -68,13 +69,13 @@ func (s *Server) handleOrgTokenCreate(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	noStore(c)
+	request.NoStore(c)
 	reveal := views.TokenRevealView{Token: plaintext, DoneURL: orgTokensPath(c), DoneLabel: "I've saved it"}
 	return s.render(c, http.StatusOK, views.OrgTokenCreated(s.page(c, "Create New Auth Token", views.NavAuthTokens), reveal))
 }
 
-// handleOrgTokenEditPage answers GET /settings/:org/auth-tokens/:id/.
-func (s *Server) handleOrgTokenEditPage(c echo.Context) error {
+// OrgTokenEditPage answers GET /settings/:org/auth-tokens/:id/.
+func (s *Screens) OrgTokenEditPage(c echo.Context) error {
 	id, err := orgTokenID(c)
 	if err != nil {
 		return err
@@ -87,8 +88,8 @@ func (s *Server) handleOrgTokenEditPage(c echo.Context) error {
 	return s.render(c, http.StatusOK, views.EditOrgToken(s.page(c, "Edit Auth Token", views.NavAuthTokens), v))
 }
 
-// handleOrgTokenRename answers POST /settings/:org/auth-tokens/:id/: any member may rename.
-func (s *Server) handleOrgTokenRename(c echo.Context) error {
+// OrgTokenRename answers POST /settings/:org/auth-tokens/:id/: any member may rename.
+func (s *Screens) OrgTokenRename(c echo.Context) error {
 	id, err := orgTokenID(c)
 	if err != nil {
 		return err
@@ -108,10 +109,10 @@ func (s *Server) handleOrgTokenRename(c echo.Context) error {
 	return s.redirectWithFlash(c, orgTokensPath(c), "Updated auth token.")
 }
 
-// handleOrgTokenRevoke answers POST /settings/:org/auth-tokens/:id/revoke/ (owners and
+// OrgTokenRevoke answers POST /settings/:org/auth-tokens/:id/revoke/ (owners and
 // managers; requireRole refuses the others before anything is shown). Without the dialog's
 // confirmed=1 it renders the confirmation page instead of revoking.
-func (s *Server) handleOrgTokenRevoke(c echo.Context) error {
+func (s *Screens) OrgTokenRevoke(c echo.Context) error {
 	id, err := orgTokenID(c)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package web_test
+package ui_test
 
 import (
 	"fmt"
@@ -29,7 +29,7 @@ func BenchmarkOrgTokenListPage(b *testing.B) {
 			app := apptest.Start(b)
 			acme := app.Org(b, "acme")
 			app.SeedOrgTokens(b, acme.ID, "bench", tc.tokens)
-			ctx := app.As(b, acmeMember)
+			ctx := app.As(b, apptest.AcmeMember)
 			p := views.Page{Title: "Auth Tokens", Nav: views.NavAuthTokens, User: core.ActorFrom(ctx).User, Org: acme, Role: core.RoleMember}
 			page := core.Page{Offset: (tc.page - 1) * size, Limit: size + 1}
 			now := time.Now()

@@ -1,4 +1,4 @@
-package web_test
+package ui_test
 
 import (
 	"context"
@@ -51,7 +51,7 @@ func TestBrowserOrgTokenIsShownOnceAndOnlyAnOwnerRevokes(t *testing.T) {
 
 	member := apptest.Browser(t)
 	grantClipboard(t, member, app.URL)
-	app.BrowserLogin(t, member, acmeMember)
+	app.BrowserLogin(t, member, apptest.AcmeMember)
 	do(t, member,
 		chromedp.Navigate(list),
 		chromedp.Click(chromedp.Search(`//a[normalize-space()="Create New Token"]`)),
@@ -61,7 +61,7 @@ func TestBrowserOrgTokenIsShownOnceAndOnlyAnOwnerRevokes(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("new-token")),
 	)
 	token := run(t, member, chromedp.Value(chromedp.ID("new-token")))
-	if !orgTokenPattern.MatchString(token) {
+	if !apptest.OrgTokenPattern.MatchString(token) {
 		t.Fatalf("shown token %q is not an org token", token)
 	}
 	masked := "sntrys_************" + token[len(token)-4:]
@@ -115,7 +115,7 @@ func TestBrowserOrgTokenIsShownOnceAndOnlyAnOwnerRevokes(t *testing.T) {
 
 	t.Run("OwnerRevokesThroughTheConfirmationByKeyboard", func(t *testing.T) {
 		owner := apptest.Browser(t)
-		app.BrowserLogin(t, owner, acmeOwner)
+		app.BrowserLogin(t, owner, apptest.AcmeOwner)
 		do(t, owner,
 			chromedp.Navigate(list),
 			chromedp.Focus(chromedp.Search(`//button[@aria-label="Revoke `+masked+`"]`)),
@@ -136,7 +136,7 @@ func TestBrowserOrgTokenIsShownOnceAndOnlyAnOwnerRevokes(t *testing.T) {
 		if flash := run(t, owner, chromedp.Text(chromedp.CSS(".alert-success"))); flash != "Revoked auth token for the organization." {
 			t.Errorf("flash %q", flash)
 		}
-		if err := authenticate(t, app, token); err == nil || err.Error() != "unauthorized: Invalid org token" {
+		if err := app.Authenticate(t, token); err == nil || err.Error() != "unauthorized: Invalid org token" {
 			t.Errorf("revoked token: %v", err)
 		}
 	})

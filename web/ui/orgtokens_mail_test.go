@@ -1,4 +1,4 @@
-package web_test
+package ui_test
 
 import (
 	"net/http"
@@ -21,7 +21,7 @@ const mailWait = 15 * time.Second
 func createThroughForm(t *testing.T, c *apptest.Client, name string) string {
 	t.Helper()
 	r := c.PostForm(tokensPath("acme")+"new-token/", url.Values{"name": {name}, "expiration": {"never"}})
-	token := orgTokenPattern.FindString(r.Body)
+	token := apptest.OrgTokenPattern.FindString(r.Body)
 	if r.Status != http.StatusOK || token == "" {
 		t.Fatalf("create %q: status %d, no token shown", name, r.Status)
 	}
@@ -59,8 +59,8 @@ func recipients(msgs []smtptest.Message) []string {
 func TestOrgTokenCreationEmailsEveryOwner(t *testing.T) {
 	t.Run("BothOwnersAndNobodyElse", func(t *testing.T) {
 		app := apptest.Start(t)
-		token := createThroughForm(t, app.LoginAs(t, acmeMember), `Tom's "CI" token`)
-		owners := []string{acmeOwner2, acmeOwner}
+		token := createThroughForm(t, app.LoginAs(t, apptest.AcmeMember), `Tom's "CI" token`)
+		owners := []string{apptest.AcmeOwner2, apptest.AcmeOwner}
 		if queued := queuedOrgTokenMail(t, app); !slices.Equal(queued, owners) {
 			t.Fatalf("queued for %v, want exactly the owners %v", queued, owners)
 		}
@@ -98,16 +98,16 @@ func TestOrgTokenCreationEmailsEveryOwner(t *testing.T) {
 	})
 	t.Run("OwnerCreatorGetsOneCopy", func(t *testing.T) {
 		app := apptest.Start(t)
-		createThroughForm(t, app.LoginAs(t, acmeOwner), "owner's own")
-		if queued := queuedOrgTokenMail(t, app); !slices.Equal(queued, []string{acmeOwner2, acmeOwner}) {
+		createThroughForm(t, app.LoginAs(t, apptest.AcmeOwner), "owner's own")
+		if queued := queuedOrgTokenMail(t, app); !slices.Equal(queued, []string{apptest.AcmeOwner2, apptest.AcmeOwner}) {
 			t.Errorf("queued for %v", queued)
 		}
 	})
 	t.Run("SMTPOutageDelaysMailNotTheToken", func(t *testing.T) {
 		app := apptest.Start(t)
 		app.SMTP.Stop()
-		token := createThroughForm(t, app.LoginAs(t, acmeManager), "during the outage")
-		if err := authenticate(t, app, token); err != nil {
+		token := createThroughForm(t, app.LoginAs(t, apptest.AcmeManager), "during the outage")
+		if err := app.Authenticate(t, token); err != nil {
 			t.Fatalf("token not usable during the outage: %v", err)
 		}
 		// Wait until the sender has tried and failed, so the mail below comes from a retry.
@@ -120,7 +120,7 @@ func TestOrgTokenCreationEmailsEveryOwner(t *testing.T) {
 			t.Fatalf("%d messages delivered while the server was down", n)
 		}
 		app.SMTP.Restart()
-		if to := recipients(app.SMTP.WaitFor(t, 2, mailWait)); !slices.Equal(to, []string{acmeOwner2, acmeOwner}) {
+		if to := recipients(app.SMTP.WaitFor(t, 2, mailWait)); !slices.Equal(to, []string{apptest.AcmeOwner2, apptest.AcmeOwner}) {
 			t.Errorf("delivered to %v after the outage", to)
 		}
 	})

@@ -1,4 +1,4 @@
-package web_test
+package ui_test
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,52 +15,6 @@ import (
 	"github.com/tokenboard/tokenboard/internal/apptest"
 	"github.com/tokenboard/tokenboard/internal/core"
 )
-
-// orgTokenPattern finds an org token in a page or a body.
-var orgTokenPattern = regexp.MustCompile(`sntrys_[A-Za-z0-9+/]+={0,2}_[A-Za-z0-9+/]{43}`)
-
-// The demo's people, one per role, plus an owner of another organization and nobody.
-const (
-	acmeOwner   = "owner@acme.test"
-	acmeOwner2  = "owner2@acme.test"
-	acmeManager = "manager@acme.test"
-	acmeAdmin   = "admin@acme.test"
-	acmeMember  = "member@acme.test"
-	acmeBilling = "billing@acme.test"
-	globexOwner = "owner@globex.test"
-	anonymous   = ""
-)
-
-// mustCreateOrgToken creates a token in the organization as the user, through the service.
-func mustCreateOrgToken(t *testing.T, app *apptest.App, email, org, name string) (*core.OrgToken, string) {
-	t.Helper()
-	tok, plaintext, err := app.DB.CreateOrgToken(app.As(t, email), app.Org(t, org).ID, core.NewOrgToken{Name: name})
-	if err != nil {
-		t.Fatalf("create org token %q as %s: %v", name, email, err)
-	}
-	return tok, plaintext
-}
-
-// mustAuthenticate reports whether the bearer lookup accepts the token, failing the test on a
-// malformed token. The error, if any, is returned for its message.
-func authenticate(t *testing.T, app *apptest.App, plaintext string) error {
-	t.Helper()
-	parsed, err := core.ParseToken(plaintext)
-	if err != nil {
-		t.Fatalf("token does not parse: %v", err)
-	}
-	_, err = app.DB.AuthenticateToken(context.Background(), parsed)
-	return err
-}
-
-// clientAs returns a client signed in as email, or an anonymous one for "".
-func clientAs(t *testing.T, app *apptest.App, email string) *apptest.Client {
-	t.Helper()
-	if email == anonymous {
-		return app.Client(t)
-	}
-	return app.LoginAs(t, email)
-}
 
 func tokensPath(org string) string { return "/settings/" + org + "/auth-tokens/" }
 
@@ -77,22 +30,22 @@ func TestOrgTokenScreensEnforceEveryRole(t *testing.T) {
 		who  string
 		want want
 	}{
-		{acmeOwner, want{200, 200, 200, 303, 303}},
-		{acmeManager, want{200, 200, 200, 303, 303}},
-		{acmeAdmin, want{200, 200, 200, 303, 403}},
-		{acmeMember, want{200, 200, 200, 303, 403}},
-		{acmeBilling, want{403, 403, 403, 403, 403}},
-		{globexOwner, want{404, 404, 404, 404, 404}},
-		{anonymous, want{login, login, login, login, login}},
+		{apptest.AcmeOwner, want{200, 200, 200, 303, 303}},
+		{apptest.AcmeManager, want{200, 200, 200, 303, 303}},
+		{apptest.AcmeAdmin, want{200, 200, 200, 303, 403}},
+		{apptest.AcmeMember, want{200, 200, 200, 303, 403}},
+		{apptest.AcmeBilling, want{403, 403, 403, 403, 403}},
+		{apptest.GlobexOwner, want{404, 404, 404, 404, 404}},
+		{apptest.Anonymous, want{login, login, login, login, login}},
 	}
 	for _, tc := range cases {
 		name := tc.who
-		if name == anonymous {
+		if name == apptest.Anonymous {
 			name = "anonymous"
 		}
 		t.Run(name, func(t *testing.T) {
-			target, plaintext := mustCreateOrgToken(t, app, acmeOwner, "acme", "target of "+name)
-			c := clientAs(t, app, tc.who)
+			target, plaintext := app.CreateOrgToken(t, apptest.AcmeOwner, "acme", "target of "+name)
+			c := app.ClientAs(t, tc.who)
 			check := func(action string, got *apptest.Response, want int) {
 				t.Helper()
 				if want == login {
@@ -108,33 +61,23 @@ func TestOrgTokenScreensEnforceEveryRole(t *testing.T) {
 
 			created := c.PostForm(tokensPath("acme")+"new-token/", url.Values{"name": {"made by " + name}, "expiration": {"never"}})
 			check("create", created, tc.want.create)
-			if madeIt := orgTokenPattern.MatchString(created.Body); madeIt != (tc.want.create == 200) {
+			if madeIt := apptest.OrgTokenPattern.MatchString(created.Body); madeIt != (tc.want.create == 200) {
 				t.Errorf("create: page shows a token = %v, want %v", madeIt, tc.want.create == 200)
 			}
 
 			check("rename", c.PostForm(tokenPath("acme", target.ID), url.Values{"name": {"renamed by " + name}}), tc.want.rename)
-			renamed := mustOrgToken(t, app, target.ID).Name == "renamed by "+name
+			renamed := app.OrgToken(t, target.ID).Name == "renamed by "+name
 			if renamed != (tc.want.rename == 303) {
 				t.Errorf("rename: renamed = %v, want %v", renamed, tc.want.rename == 303)
 			}
 
 			check("revoke", c.PostForm(tokenPath("acme", target.ID)+"revoke/", url.Values{"confirmed": {"1"}}), tc.want.revoke)
-			revoked := authenticate(t, app, plaintext) != nil
+			revoked := app.Authenticate(t, plaintext) != nil
 			if revoked != (tc.want.revoke == 303) {
 				t.Errorf("revoke: token revoked = %v, want %v", revoked, tc.want.revoke == 303)
 			}
 		})
 	}
-}
-
-// mustOrgToken reads a token of acme as its first owner, whatever its state.
-func mustOrgToken(t *testing.T, app *apptest.App, id int64) *core.OrgToken {
-	t.Helper()
-	tok, err := app.DB.OrgToken(app.As(t, acmeOwner), app.Org(t, "acme").ID, id)
-	if err != nil {
-		t.Fatalf("org token %d: %v", id, err)
-	}
-	return tok
 }
 
 func TestOrgTokenForgedRequestsAreRefused(t *testing.T) {
@@ -151,7 +94,7 @@ func TestOrgTokenForgedRequestsAreRefused(t *testing.T) {
 
 	t.Run("CreateWithoutCSRFTokenIsRefused", func(t *testing.T) {
 		before := countTokens(acme.ID)
-		r := app.LoginAs(t, acmeMember).PostFormRaw(tokensPath("acme")+"new-token/", url.Values{"name": {"forged"}})
+		r := app.LoginAs(t, apptest.AcmeMember).PostFormRaw(tokensPath("acme")+"new-token/", url.Values{"name": {"forged"}})
 		if r.Status != http.StatusForbidden {
 			t.Errorf("status %d, want 403", r.Status)
 		}
@@ -160,45 +103,45 @@ func TestOrgTokenForgedRequestsAreRefused(t *testing.T) {
 		}
 	})
 	t.Run("CrossSiteRevokeIsRefused", func(t *testing.T) {
-		tok, plaintext := mustCreateOrgToken(t, app, acmeOwner, "acme", "cross-site target")
-		c := app.LoginAs(t, acmeOwner)
+		tok, plaintext := app.CreateOrgToken(t, apptest.AcmeOwner, "acme", "cross-site target")
+		c := app.LoginAs(t, apptest.AcmeOwner)
 		req, _ := http.NewRequest(http.MethodPost, app.URL+tokenPath("acme", tok.ID)+"revoke/", strings.NewReader("confirmed=1"))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Sec-Fetch-Site", "cross-site")
 		if r := c.Do(req); r.Status != http.StatusForbidden {
 			t.Errorf("status %d, want 403", r.Status)
 		}
-		if err := authenticate(t, app, plaintext); err != nil {
+		if err := app.Authenticate(t, plaintext); err != nil {
 			t.Errorf("token no longer authenticates: %v", err)
 		}
 	})
 	t.Run("MemberRevokePostedDirectlyIsForbidden", func(t *testing.T) {
-		tok, plaintext := mustCreateOrgToken(t, app, acmeMember, "acme", "member's own token")
+		tok, plaintext := app.CreateOrgToken(t, apptest.AcmeMember, "acme", "member's own token")
 		for _, form := range []url.Values{{"confirmed": {"1"}}, {}} {
-			r := app.LoginAs(t, acmeMember).PostForm(tokenPath("acme", tok.ID)+"revoke/", form)
+			r := app.LoginAs(t, apptest.AcmeMember).PostForm(tokenPath("acme", tok.ID)+"revoke/", form)
 			if r.Status != http.StatusForbidden {
 				t.Errorf("revoke with %v: status %d, want 403", form, r.Status)
 			}
 		}
-		if err := authenticate(t, app, plaintext); err != nil {
+		if err := app.Authenticate(t, plaintext); err != nil {
 			t.Errorf("token no longer authenticates: %v", err)
 		}
 	})
 	t.Run("RevokeWithoutConfirmationOnlyAsks", func(t *testing.T) {
-		tok, plaintext := mustCreateOrgToken(t, app, acmeOwner, "acme", "unconfirmed")
-		r := app.LoginAs(t, acmeManager).PostForm(tokenPath("acme", tok.ID)+"revoke/", nil)
+		tok, plaintext := app.CreateOrgToken(t, apptest.AcmeOwner, "acme", "unconfirmed")
+		r := app.LoginAs(t, apptest.AcmeManager).PostForm(tokenPath("acme", tok.ID)+"revoke/", nil)
 		want := "Are you sure you want to revoke sntrys_************" + tok.LastChars +
 			" token? It will not be usable anymore, and this cannot be undone."
 		if r.Status != http.StatusOK || !strings.Contains(r.Body, want) || !strings.Contains(r.Body, `name="confirmed" value="1"`) {
 			t.Errorf("status %d, want the confirmation page saying %q: %.500s", r.Status, want, r.Body)
 		}
-		if err := authenticate(t, app, plaintext); err != nil {
+		if err := app.Authenticate(t, plaintext); err != nil {
 			t.Errorf("token revoked without confirmation: %v", err)
 		}
 	})
 	t.Run("AnotherOrganizationsTokenIsNotFound", func(t *testing.T) {
-		foreign, plaintext := mustCreateOrgToken(t, app, globexOwner, "globex", "globex secret")
-		c := app.LoginAs(t, acmeOwner)
+		foreign, plaintext := app.CreateOrgToken(t, apptest.GlobexOwner, "globex", "globex secret")
+		c := app.LoginAs(t, apptest.AcmeOwner)
 		for action, r := range map[string]*apptest.Response{
 			"edit page": c.Get(tokenPath("acme", foreign.ID)),
 			"rename":    c.PostForm(tokenPath("acme", foreign.ID), url.Values{"name": {"stolen"}}),
@@ -208,7 +151,7 @@ func TestOrgTokenForgedRequestsAreRefused(t *testing.T) {
 				t.Errorf("%s: status %d, want 404", action, r.Status)
 			}
 		}
-		if err := authenticate(t, app, plaintext); err != nil {
+		if err := app.Authenticate(t, plaintext); err != nil {
 			t.Errorf("globex token revoked through acme: %v", err)
 		}
 		if countTokens(globex.ID) != 1 {
@@ -216,8 +159,8 @@ func TestOrgTokenForgedRequestsAreRefused(t *testing.T) {
 		}
 	})
 	t.Run("RevokedTokenPagesAreNotFound", func(t *testing.T) {
-		tok, _ := mustCreateOrgToken(t, app, acmeOwner, "acme", "gone")
-		c := app.LoginAs(t, acmeOwner)
+		tok, _ := app.CreateOrgToken(t, apptest.AcmeOwner, "acme", "gone")
+		c := app.LoginAs(t, apptest.AcmeOwner)
 		if r := c.PostForm(tokenPath("acme", tok.ID)+"revoke/", url.Values{"confirmed": {"1"}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("revoke: status %d", r.Status)
 		}
@@ -239,7 +182,7 @@ func TestOrgTokenForgedRequestsAreRefused(t *testing.T) {
 
 func TestOrgTokenCreateShowsTheTokenOnceAndValidates(t *testing.T) {
 	app := apptest.Start(t)
-	c := app.LoginAs(t, acmeMember)
+	c := app.LoginAs(t, apptest.AcmeMember)
 
 	t.Run("EmptyListSaysSo", func(t *testing.T) {
 		r := c.Get(tokensPath("acme"))
@@ -280,7 +223,7 @@ func TestOrgTokenCreateShowsTheTokenOnceAndValidates(t *testing.T) {
 					t.Errorf("%v: page lacks %q", tc.form, want)
 				}
 			}
-			if orgTokenPattern.MatchString(r.Body) {
+			if apptest.OrgTokenPattern.MatchString(r.Body) {
 				t.Errorf("%v: a token was shown", tc.form)
 			}
 		}
@@ -292,7 +235,7 @@ func TestOrgTokenCreateShowsTheTokenOnceAndValidates(t *testing.T) {
 		if r.Status != http.StatusOK {
 			t.Fatalf("status %d: %.300s", r.Status, r.Body)
 		}
-		plaintext = orgTokenPattern.FindString(r.Body)
+		plaintext = apptest.OrgTokenPattern.FindString(r.Body)
 		if plaintext == "" {
 			t.Fatalf("no token on the page")
 		}
@@ -312,7 +255,7 @@ func TestOrgTokenCreateShowsTheTokenOnceAndValidates(t *testing.T) {
 		if parsed.Payload.Org != "acme" || parsed.Payload.URL != app.URL || parsed.Payload.RegionURL != app.URL {
 			t.Errorf("payload %+v, want org acme at %s", parsed.Payload, app.URL)
 		}
-		if err := authenticate(t, app, plaintext); err != nil {
+		if err := app.Authenticate(t, plaintext); err != nil {
 			t.Errorf("new token does not authenticate: %v", err)
 		}
 	})
@@ -357,7 +300,7 @@ func TestOrgTokenCreateShowsTheTokenOnceAndValidates(t *testing.T) {
 		}
 	})
 	t.Run("TokenIsInNoLogCookieURLOrColumn", func(t *testing.T) {
-		assertNowhere(t, app, plaintext, c)
+		app.AssertNowhere(t, plaintext, c)
 	})
 }
 
@@ -373,35 +316,6 @@ func mustOnlyTokenID(t *testing.T, app *apptest.App, name string) int64 {
 		t.Fatalf("token %q: %v", name, err)
 	}
 	return id
-}
-
-// assertNowhere checks that a token, or its secret part, is in no log line, cookie, URL
-// (the server logs no paths; clients were never redirected to one holding it) or database
-// column or file.
-func assertNowhere(t *testing.T, app *apptest.App, plaintext string, clients ...*apptest.Client) {
-	t.Helper()
-	secret := plaintext[strings.LastIndexByte(plaintext, '_')+1:]
-	// The last 4 characters are stored on purpose; the rest of the secret never is.
-	needles := []string{plaintext, secret[:len(secret)-4]}
-	// The scan must find what is stored, or finding nothing proves nothing.
-	if where := app.FindInDatabase(t, core.HashToken(plaintext)); !slices.Contains(where, "org_tokens.token_hash") {
-		t.Fatalf("the database scan does not find the token's hash: %v", where)
-	}
-	for _, needle := range needles {
-		if strings.Contains(app.Logs.String(), needle) {
-			t.Errorf("the logs contain the token")
-		}
-		for _, c := range clients {
-			for _, ck := range c.Cookies() {
-				if strings.Contains(ck, needle) || strings.Contains(ck, url.QueryEscape(needle)) {
-					t.Errorf("cookie %.40s… contains the token", ck)
-				}
-			}
-		}
-		if where := app.FindInDatabase(t, needle); len(where) > 0 {
-			t.Errorf("the database holds the token in %v", where)
-		}
-	}
 }
 
 func TestOrgTokenListIsOrderedAndPaginated(t *testing.T) {
@@ -436,7 +350,7 @@ func TestOrgTokenListIsOrderedAndPaginated(t *testing.T) {
 	if _, err := db.Exec(`UPDATE org_tokens SET name = 'a never' WHERE name LIKE 'a never %'`); err != nil {
 		t.Fatal(err)
 	}
-	c := app.LoginAs(t, acmeMember)
+	c := app.LoginAs(t, apptest.AcmeMember)
 	body := c.Get(tokensPath("acme")).Body
 	want := []string{"used just now", "used long ago", "a never", "b never"}
 	last := -1
@@ -478,21 +392,21 @@ func TestOrgTokenListIsOrderedAndPaginated(t *testing.T) {
 
 func TestOrgTokenAuditLog(t *testing.T) {
 	app := apptest.Start(t)
-	member := app.LoginAs(t, acmeMember)
+	member := app.LoginAs(t, apptest.AcmeMember)
 	r := member.PostForm(tokensPath("acme")+"new-token/", url.Values{"name": {"audited"}})
-	plaintext := orgTokenPattern.FindString(r.Body)
+	plaintext := apptest.OrgTokenPattern.FindString(r.Body)
 	id := mustOnlyTokenID(t, app, "audited")
 	member.PostForm(tokenPath("acme", id), url.Values{"name": {"audited twice"}})
-	app.LoginAs(t, acmeManager).PostForm(tokenPath("acme", id)+"revoke/", url.Values{"confirmed": {"1"}})
+	app.LoginAs(t, apptest.AcmeManager).PostForm(tokenPath("acme", id)+"revoke/", url.Values{"confirmed": {"1"}})
 	mask := "sntrys_************" + plaintext[len(plaintext)-4:]
 
 	t.Run("OwnersAndManagersSeeEntriesNewestFirst", func(t *testing.T) {
-		for _, who := range []string{acmeOwner, acmeManager} {
+		for _, who := range []string{apptest.AcmeOwner, apptest.AcmeManager} {
 			body := app.LoginAs(t, who).Get("/settings/acme/audit-log/").Body
 			want := [][]string{
-				{acmeManager, core.AuditOrgTokenRevoked, "audited twice (" + mask + ")", "127.0.0.1"},
-				{acmeMember, core.AuditOrgTokenRenamed, "audited → audited twice (" + mask + ")", "127.0.0.1"},
-				{acmeMember, core.AuditOrgTokenCreated, "audited (" + mask + ")", "127.0.0.1"},
+				{apptest.AcmeManager, core.AuditOrgTokenRevoked, "audited twice (" + mask + ")", "127.0.0.1"},
+				{apptest.AcmeMember, core.AuditOrgTokenRenamed, "audited → audited twice (" + mask + ")", "127.0.0.1"},
+				{apptest.AcmeMember, core.AuditOrgTokenCreated, "audited (" + mask + ")", "127.0.0.1"},
 			}
 			last := 0
 			for _, row := range want {
@@ -509,7 +423,7 @@ func TestOrgTokenAuditLog(t *testing.T) {
 		}
 	})
 	t.Run("OthersAreForbidden", func(t *testing.T) {
-		for _, who := range []string{acmeAdmin, acmeMember, acmeBilling} {
+		for _, who := range []string{apptest.AcmeAdmin, apptest.AcmeMember, apptest.AcmeBilling} {
 			if r := app.LoginAs(t, who).Get("/settings/acme/audit-log/"); r.Status != http.StatusForbidden {
 				t.Errorf("%s: status %d, want 403", who, r.Status)
 			}
@@ -517,9 +431,9 @@ func TestOrgTokenAuditLog(t *testing.T) {
 	})
 	t.Run("Paginated", func(t *testing.T) {
 		for i := range 50 {
-			mustCreateOrgToken(t, app, acmeOwner, "acme", fmt.Sprintf("filler %02d", i))
+			app.CreateOrgToken(t, apptest.AcmeOwner, "acme", fmt.Sprintf("filler %02d", i))
 		}
-		c := app.LoginAs(t, acmeOwner)
+		c := app.LoginAs(t, apptest.AcmeOwner)
 		first := c.Get("/settings/acme/audit-log/")
 		if !strings.Contains(first.Body, "filler 49") || !strings.Contains(first.Body, `rel="next"`) {
 			t.Errorf("first page lacks the newest entry or a Next link")

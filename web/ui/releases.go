@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"net/http"
@@ -13,9 +13,9 @@ import (
 // releasesPageSize is how many releases one page of the Releases screen shows.
 const releasesPageSize = 50
 
-// handleReleasesPage answers GET /settings/:org/releases/?project=slug&page=N: the releases of
+// ReleasesPage answers GET /settings/:org/releases/?project=slug&page=N: the releases of
 // one project (the first by slug unless chosen), newest first.
-func (s *Server) handleReleasesPage(c echo.Context) error {
+func (s *Screens) ReleasesPage(c echo.Context) error {
 	ctx, org := c.Request().Context(), currentOrg(c).Org
 	projects, err := s.svc.Orgs.Projects(ctx, org.ID)
 	if err != nil {

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"net/http"
@@ -24,7 +24,7 @@ func permissionsFromForm(c echo.Context) core.Permissions {
 // confirmed reports whether a destructive POST was confirmed. The dialog adds confirmed=1;
 // a browser without JavaScript posts without it and gets this confirmation page instead, so
 // nothing is revoked by a single unconfirmed click.
-func (s *Server) confirmed(c echo.Context, nav string, v views.ConfirmView) (bool, error) {
+func (s *Screens) confirmed(c echo.Context, nav string, v views.ConfirmView) (bool, error) {
 	if c.FormValue("confirmed") == "1" {
 		return true, nil
 	}
@@ -32,13 +32,7 @@ func (s *Server) confirmed(c echo.Context, nav string, v views.ConfirmView) (boo
 	return false, s.render(c, http.StatusOK, views.Confirm(s.page(c, v.Heading, nav), v))
 }
 
-// noStore marks a response as never to be cached: the page showing a new token.
-func noStore(c echo.Context) {
-	c.Response().Header().Set("Cache-Control", "no-store")
-	c.Response().Header().Set("Pragma", "no-cache")
-}
-
 // expiryFromForm reads the Expiration select and its date field.
-func (s *Server) expiryFromForm(c echo.Context) (*time.Time, error) {
+func (s *Screens) expiryFromForm(c echo.Context) (*time.Time, error) {
 	return core.ParseExpiry(c.FormValue("expiration"), c.FormValue("expiration_date"), s.now())
 }

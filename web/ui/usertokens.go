@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"net/http"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/views"
+	"github.com/tokenboard/tokenboard/web/request"
 )
 
 // The Account > User Auth Tokens screens (SPEC 3.4). The service scopes every query to the
@@ -24,11 +25,11 @@ func maskUserToken(t *core.UserToken) string {
 
 // userTokenID reads the :id path parameter of a user token.
 func userTokenID(c echo.Context) (int64, error) {
-	return pathID(c, "id", "Invalid token ID")
+	return request.PathID(c, "id", "Invalid token ID")
 }
 
-// handleUserTokensPage answers GET /settings/account/api/auth-tokens/.
-func (s *Server) handleUserTokensPage(c echo.Context) error {
+// UserTokensPage answers GET /settings/account/api/auth-tokens/.
+func (s *Screens) UserTokensPage(c echo.Context) error {
 	tokens, err := s.svc.UserTokens.UserTokens(c.Request().Context())
 	if err != nil {
 		return err
@@ -51,16 +52,16 @@ func newUserTokenView() views.NewUserTokenView {
 	}
 }
 
-// handleUserTokenNewPage answers GET /settings/account/api/auth-tokens/new-token/.
-func (s *Server) handleUserTokenNewPage(c echo.Context) error {
+// UserTokenNewPage answers GET /settings/account/api/auth-tokens/new-token/.
+func (s *Screens) UserTokenNewPage(c echo.Context) error {
 	return s.render(c, http.StatusOK, views.NewUserToken(s.page(c, "Create New Token", views.NavUserTokens), newUserTokenView()))
 }
 
-// handleUserTokenCreate answers POST /settings/account/api/auth-tokens/new-token/. On success
+// UserTokenCreate answers POST /settings/account/api/auth-tokens/new-token/. On success
 // it renders the one-time display itself, with no-store: the token is in this response and
 // nowhere else, never in a redirect, a flash or a cookie. On a validation error the form comes
 // back with everything that was entered.
-func (s *Server) handleUserTokenCreate(c echo.Context) error {
+func (s *Screens) UserTokenCreate(c echo.Context) error {
 	v := newUserTokenView()
 	v.Name = c.FormValue("name")
 	v.Permissions = permissionsFromForm(c)
@@ -75,7 +76,7 @@ func (s *Server) handleUserTokenCreate(c echo.Context) error {
 		_, plain, err := s.svc.UserTokens.CreateUserToken(c.Request().Context(),
 			core.NewUserToken{Name: v.Name, Scopes: scopes, ExpiresAt: expiresAt})
 		if err == nil {
-			noStore(c)
+			request.NoStore(c)
 			reveal := views.TokenRevealView{Token: plain, DoneURL: userTokensPath, DoneLabel: "I've saved it"}
 			return s.render(c, http.StatusOK, views.UserTokenCreated(s.page(c, "Create New Token", views.NavUserTokens), reveal))
 		}
@@ -101,7 +102,7 @@ func mergeFieldErrors(fields views.FieldErrors, err error) {
 }
 
 // userTokenFromPath loads the signed-in user's token named by :id.
-func (s *Server) userTokenFromPath(c echo.Context) (*core.UserToken, error) {
+func (s *Screens) userTokenFromPath(c echo.Context) (*core.UserToken, error) {
 	id, err := userTokenID(c)
 	if err != nil {
 		return nil, err
@@ -109,7 +110,7 @@ func (s *Server) userTokenFromPath(c echo.Context) (*core.UserToken, error) {
 	return s.svc.UserTokens.UserToken(c.Request().Context(), id)
 }
 
-func (s *Server) renderEditUserToken(c echo.Context, status int, t *core.UserToken, name string, errs views.FieldErrors) error {
+func (s *Screens) renderEditUserToken(c echo.Context, status int, t *core.UserToken, name string, errs views.FieldErrors) error {
 	v := views.EditUserTokenView{
 		Token: *t, Masked: maskUserToken(t), Action: userTokenPath(t.ID), CancelURL: userTokensPath,
 		Name: name, Errors: errs, Now: s.now(),
@@ -117,8 +118,8 @@ func (s *Server) renderEditUserToken(c echo.Context, status int, t *core.UserTok
 	return s.render(c, status, views.EditUserToken(s.page(c, "Edit User Auth Token", views.NavUserTokens), v))
 }
 
-// handleUserTokenEditPage answers GET /settings/account/api/auth-tokens/:id/.
-func (s *Server) handleUserTokenEditPage(c echo.Context) error {
+// UserTokenEditPage answers GET /settings/account/api/auth-tokens/:id/.
+func (s *Screens) UserTokenEditPage(c echo.Context) error {
 	t, err := s.userTokenFromPath(c)
 	if err != nil {
 		return err
@@ -126,9 +127,9 @@ func (s *Server) handleUserTokenEditPage(c echo.Context) error {
 	return s.renderEditUserToken(c, http.StatusOK, t, t.Name, nil)
 }
 
-// handleUserTokenRename answers POST /settings/account/api/auth-tokens/:id/: only the name
+// UserTokenRename answers POST /settings/account/api/auth-tokens/:id/: only the name
 // changes, and it may be cleared.
-func (s *Server) handleUserTokenRename(c echo.Context) error {
+func (s *Screens) UserTokenRename(c echo.Context) error {
 	t, err := s.userTokenFromPath(c)
 	if err != nil {
 		return err
@@ -143,9 +144,9 @@ func (s *Server) handleUserTokenRename(c echo.Context) error {
 	return s.redirectWithFlash(c, userTokensPath, "Saved the token's name.")
 }
 
-// handleUserTokenRevoke answers POST /settings/account/api/auth-tokens/:id/revoke/, after the
+// UserTokenRevoke answers POST /settings/account/api/auth-tokens/:id/revoke/, after the
 // confirmation (the dialog, or the server's page without JavaScript).
-func (s *Server) handleUserTokenRevoke(c echo.Context) error {
+func (s *Screens) UserTokenRevoke(c echo.Context) error {
 	t, err := s.userTokenFromPath(c)
 	if err != nil {
 		return err
