@@ -10,14 +10,12 @@ import (
 	"strings"
 	"testing"
 
-	tokenboard "github.com/tokenboard/tokenboard"
+	"github.com/tokenboard/tokenboard/internal/app"
 	"github.com/tokenboard/tokenboard/internal/apptest"
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/demo"
+	"github.com/tokenboard/tokenboard/internal/mail"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
-	"github.com/tokenboard/tokenboard/internal/usage"
-	"github.com/tokenboard/tokenboard/internal/wire"
-	"github.com/tokenboard/tokenboard/web"
 )
 
 // BenchmarkAPIRequest measures the server's own CPU per request, in process and without the
@@ -45,14 +43,12 @@ func BenchmarkAPIRequest(b *testing.B) {
 		core.NewScopeSet(core.ScopeOrgRead, core.ScopeProjectReleases), nil)
 	unknownToken, _ := core.GenerateUserToken()
 
-	services := wire.Services(db)
-	services.Usage = usage.NewRecorder(db, nil)
-	srv, err := web.New(ctx, web.Config{BaseURL: db.BaseURL, Services: services, Static: tokenboard.StaticFS(),
+	parts, err := app.New(ctx, db, app.Config{BaseURL: db.BaseURL, Transport: mail.NewFileTransport(filepath.Join(dir, "mail")),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}
-	handler := srv.Handler()
+	handler := parts.Server.Handler()
 	do := func(method, path, token, body string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(method, path, strings.NewReader(body))
 		if token != "" {
