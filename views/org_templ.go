@@ -71,11 +71,11 @@ func NewOrg(p Page, v NewOrgView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = TextInput("org-name", "name", "Name", "The name of your organization, shown in its settings and emails.", v.Name, v.Errors["name"], templ.Attributes{"required": true, "maxlength": "64"}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = TextInput(TextField{ID: "org-name", Name: "name", Label: "Name", Help: "The name of your organization, shown in its settings and emails.", Value: v.Name, Error: v.Errors["name"], Attrs: templ.Attributes{"required": true, "maxlength": "64"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = TextInput("org-slug", "slug", "Slug", "Optional: a unique ID used in URLs, made of lowercase letters, numbers and hyphens.", v.Slug, v.Errors["slug"], templ.Attributes{"maxlength": "50", "pattern": "[a-z0-9][a-z0-9-]*"}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = TextInput(TextField{ID: "org-slug", Name: "slug", Label: "Slug", Help: "Optional: a unique ID used in URLs, made of lowercase letters, numbers and hyphens.", Value: v.Slug, Error: v.Errors["slug"], Attrs: templ.Attributes{"maxlength": "50", "pattern": "[a-z0-9][a-z0-9-]*"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -210,7 +210,7 @@ func OrgGeneral(p Page, v OrgGeneralView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<div class=\"panel-header\">General</div><div class=\"panel-body\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<h2 class=\"panel-header\">General</h2><div class=\"panel-body\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -254,12 +254,12 @@ func OrgGeneral(p Page, v OrgGeneralView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if p.Can(core.ScopeOrgWrite) {
-				templ_7745c5c3_Err = TextInput("org-name", "name", "Display Name", "A human-friendly name for the organization.", v.Name, v.Errors["name"], templ.Attributes{"required": true, "maxlength": "64"}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = TextInput(TextField{ID: "org-name", Name: "name", Label: "Display Name", Help: "A human-friendly name for the organization.", Value: v.Name, Error: v.Errors["name"], Attrs: templ.Attributes{"required": true, "maxlength": "64"}}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = TextInput("org-name", "name", "Display Name", "A human-friendly name for the organization.", v.Name, "", templ.Attributes{"readonly": true}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = TextInput(TextField{ID: "org-name", Name: "name", Label: "Display Name", Help: "A human-friendly name for the organization.", Value: v.Name, Attrs: templ.Attributes{"readonly": true}}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -372,7 +372,7 @@ func Members(p Page, v MembersView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<div class=\"panel-header\">Add Member</div><div class=\"panel-body\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<h2 class=\"panel-header\">Add Member</h2><div class=\"panel-body\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -380,7 +380,7 @@ func Members(p Page, v MembersView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = TextInput("member-email", "email", "Email", "An existing user is added at once; anyone else receives an invitation by email.", v.AddEmail, v.Errors["email"], templ.Attributes{"type": "email", "required": true}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = TextInput(TextField{ID: "member-email", Name: "email", Label: "Email", Help: "An existing user is added at once; anyone else receives an invitation by email.", Value: v.AddEmail, Error: v.Errors["email"], Attrs: templ.Attributes{"type": "email", "required": true}}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -419,7 +419,7 @@ func Members(p Page, v MembersView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, " <div class=\"panel\"><div class=\"panel-header\">Members</div><table class=\"table\"><thead><tr><th scope=\"col\">Member</th><th scope=\"col\">Role</th><th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, " <div class=\"panel\"><h2 class=\"panel-header\">Members</h2><table class=\"table\"><thead><tr><th scope=\"col\">Member</th><th scope=\"col\">Role</th><th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -592,7 +592,7 @@ func Members(p Page, v MembersView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(v.Invites) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "<div class=\"panel\"><div class=\"panel-header\">Pending Invitations</div><table class=\"table\"><thead><tr><th scope=\"col\">Email</th><th scope=\"col\">Role</th><th scope=\"col\">Invited</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "<div class=\"panel\"><h2 class=\"panel-header\">Pending Invitations</h2><table class=\"table\"><thead><tr><th scope=\"col\">Email</th><th scope=\"col\">Role</th><th scope=\"col\">Invited</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -846,7 +846,7 @@ func Projects(p Page, v ProjectsView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, "<div class=\"panel-header\">Create Project</div><div class=\"panel-body\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, "<h2 class=\"panel-header\">Create Project</h2><div class=\"panel-body\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -854,11 +854,11 @@ func Projects(p Page, v ProjectsView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = TextInput("project-name", "name", "Name", "", v.Name, v.Errors["name"], templ.Attributes{"required": true, "maxlength": "64"}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = TextInput(TextField{ID: "project-name", Name: "name", Label: "Name", Value: v.Name, Error: v.Errors["name"], Attrs: templ.Attributes{"required": true, "maxlength": "64"}}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = TextInput("project-slug", "slug", "Slug", "Optional: derived from the name when blank.", v.Slug, v.Errors["slug"], templ.Attributes{"maxlength": "50"}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = TextInput(TextField{ID: "project-slug", Name: "slug", Label: "Slug", Help: "Optional: derived from the name when blank.", Value: v.Slug, Error: v.Errors["slug"], Attrs: templ.Attributes{"maxlength": "50"}}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -31,8 +32,11 @@ func (s *Screens) IntegrationsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, views.Integrations(s.integrationPage(c, "Custom Integrations"),
-		views.IntegrationsView{Integrations: list, Now: s.now()}))
+	v := views.IntegrationsView{NewURL: integrationsURL(c) + "new-internal/", Now: s.now()}
+	for _, i := range list {
+		v.Rows = append(v.Rows, views.IntegrationRow{Integration: i, URL: integrationURL(c, i.Slug), DeleteURL: integrationURL(c, i.Slug) + "delete/"})
+	}
+	return s.render(c, http.StatusOK, views.Integrations(s.integrationPage(c, "Custom Integrations"), v))
 }
 
 // integrationInputFromForm reads the create and edit form field by field. An error means a
@@ -54,8 +58,9 @@ func integrationInputFromForm(c echo.Context) (core.IntegrationInput, core.Permi
 
 // IntegrationNewPage answers GET /settings/:org/developer-settings/new-internal/.
 func (s *Screens) IntegrationNewPage(c echo.Context) error {
-	return s.render(c, http.StatusOK, views.IntegrationForm(s.integrationPage(c, "Create Internal Integration"),
-		views.IntegrationFormView{Permissions: core.PermissionsFor(0)}))
+	v := integrationFormView(c, nil)
+	v.Permissions = core.PermissionsFor(0)
+	return s.render(c, http.StatusOK, views.IntegrationForm(s.integrationPage(c, "Create Internal Integration"), v))
 }
 
 // IntegrationCreate answers POST /settings/:org/developer-settings/new-internal/. The
@@ -73,7 +78,8 @@ func (s *Screens) IntegrationCreate(c echo.Context) error {
 	if !isInvalid(err) {
 		return err
 	}
-	v := views.IntegrationFormView{Input: in, Permissions: perms, Errors: formErrors(err)}
+	v := integrationFormView(c, nil)
+	v.Input, v.Permissions, v.Errors = in, perms, formErrors(err)
 	return s.render(c, http.StatusBadRequest, views.IntegrationForm(s.integrationPage(c, "Create Internal Integration"), v))
 }
 
@@ -82,7 +88,7 @@ func (s *Screens) IntegrationCreate(c echo.Context) error {
 func (s *Screens) renderIntegrationToken(c echo.Context, i *core.Integration, plain, message string) error {
 	request.NoStore(c)
 	return s.render(c, http.StatusOK, views.IntegrationTokenCreated(s.integrationPage(c, i.Name),
-		views.IntegrationTokenView{Integration: i, Message: message, Token: plain}))
+		views.IntegrationTokenView{Integration: i, DoneURL: integrationURL(c, i.Slug), Message: message, Token: plain}))
 }
 
 // integrationView loads an integration's settings screen as stored: the form prefilled, and
@@ -93,9 +99,15 @@ func (s *Screens) integrationView(c echo.Context) (views.IntegrationFormView, er
 	if err != nil {
 		return views.IntegrationFormView{}, err
 	}
-	v := views.IntegrationFormView{Integration: i, Input: i.Input(), Permissions: core.PermissionsFor(i.Scopes), Now: s.now()}
+	v := integrationFormView(c, i)
+	v.Input, v.Permissions, v.Now = i.Input(), core.PermissionsFor(i.Scopes), s.now()
 	if o.Role.CanManageOrgTokens() {
-		v.Tokens, err = s.svc.Integrations.IntegrationTokens(ctx, o.Org.ID, i.Slug)
+		var tokens []core.IntegrationToken
+		tokens, err = s.svc.Integrations.IntegrationTokens(ctx, o.Org.ID, i.Slug)
+		for _, t := range tokens {
+			token := v.NewTokenURL + strconv.FormatInt(t.ID, 10) + "/"
+			v.Tokens = append(v.Tokens, views.IntegrationTokenRow{Token: t, RotateURL: token + "rotate/", RevokeURL: token + "revoke/"})
+		}
 	}
 	if refusal := core.CheckIntegrationTokenScopes(o.Role, i.Scopes); refusal != nil {
 		v.TokenRefusal = core.ErrorMessage(refusal)
@@ -235,7 +247,7 @@ func (s *Screens) IntegrationDeletePage(c echo.Context) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, views.IntegrationDelete(s.integrationPage(c, "Delete Integration"),
-		views.IntegrationDeleteView{Integration: i}))
+		integrationDeleteView(c, i)))
 }
 
 // IntegrationDelete answers POST /settings/:org/developer-settings/:slug/delete/: the
@@ -248,18 +260,39 @@ func (s *Screens) IntegrationDelete(c echo.Context) error {
 	}
 	typed := c.FormValue("confirm")
 	if strings.TrimSpace(typed) != i.Slug {
-		v := views.IntegrationDeleteView{Integration: i, Confirm: typed,
-			Errors: views.FieldErrors{"confirm": "Type " + i.Slug + " to confirm the deletion."}}
+		v := integrationDeleteView(c, i)
+		v.Confirm, v.Errors = typed, views.FieldErrors{"confirm": "Type " + i.Slug + " to confirm the deletion."}
 		return s.render(c, http.StatusBadRequest, views.IntegrationDelete(s.integrationPage(c, "Delete Integration"), v))
 	}
 	if err := s.svc.Integrations.DeleteIntegration(ctx, orgID, i.Slug); err != nil {
 		return err
 	}
-	return s.redirectWithFlash(c, "/settings/"+currentOrg(c).Org.Slug+"/developer-settings/",
+	return s.redirectWithFlash(c, integrationsURL(c),
 		"Deleted the integration "+i.Name+" and revoked its tokens.")
+}
+
+// integrationsURL returns the Custom Integrations list of the request's organization.
+func integrationsURL(c echo.Context) string {
+	return "/settings/" + currentOrg(c).Org.Slug + "/developer-settings/"
 }
 
 // integrationURL returns the settings page of an integration of the request's organization.
 func integrationURL(c echo.Context, slug string) string {
-	return "/settings/" + currentOrg(c).Org.Slug + "/developer-settings/" + slug + "/"
+	return integrationsURL(c) + slug + "/"
+}
+
+// integrationFormView returns the settings form's view with its URLs: the create form's when
+// i is nil.
+func integrationFormView(c echo.Context, i *core.Integration) views.IntegrationFormView {
+	v := views.IntegrationFormView{Integration: i, Action: integrationsURL(c) + "new-internal/", CancelURL: integrationsURL(c)}
+	if i != nil {
+		v.Action = integrationURL(c, i.Slug)
+		v.NewTokenURL = v.Action + "tokens/"
+	}
+	return v
+}
+
+// integrationDeleteView returns the delete confirmation's view with its URLs.
+func integrationDeleteView(c echo.Context, i *core.Integration) views.IntegrationDeleteView {
+	return views.IntegrationDeleteView{Integration: i, Action: integrationURL(c, i.Slug) + "delete/", CancelURL: integrationsURL(c)}
 }

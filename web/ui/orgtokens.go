@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -22,6 +23,11 @@ func orgTokensPath(c echo.Context) string {
 	return "/settings/" + currentOrg(c).Org.Slug + "/auth-tokens/"
 }
 
+// orgTokenPath is the edit page of one of the organization's tokens.
+func orgTokenPath(c echo.Context, id int64) string {
+	return orgTokensPath(c) + strconv.FormatInt(id, 10) + "/"
+}
+
 // orgTokenID reads the :id path parameter of an org token.
 func orgTokenID(c echo.Context) (int64, error) {
 	return request.PathID(c, "id", "The requested resource does not exist.")
@@ -36,14 +42,17 @@ func (s *Screens) OrgTokensPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := views.OrgTokensView{Now: s.now()}
-	v.Pager, v.Tokens = pager(c.Request().URL.Path, pageNo, orgTokenPageSize, tokens)
+	v := views.OrgTokensView{NewURL: orgTokensPath(c) + "new-token/", Now: s.now()}
+	v.Pager, tokens = pager(c.Request().URL.Path, pageNo, orgTokenPageSize, tokens)
+	for _, t := range tokens {
+		v.Rows = append(v.Rows, views.OrgTokenRow{Token: t, EditURL: orgTokenPath(c, t.ID), RevokeURL: orgTokenPath(c, t.ID) + "revoke/"})
+	}
 	return s.render(c, http.StatusOK, views.OrgTokens(s.page(c, "Auth Tokens", views.NavAuthTokens), v))
 }
 
 // OrgTokenNewPage answers GET /settings/:org/auth-tokens/new-token/.
 func (s *Screens) OrgTokenNewPage(c echo.Context) error {
-	v := views.NewOrgTokenView{Expiration: core.ExpiryNever}
+	v := views.NewOrgTokenView{Action: c.Request().URL.Path, CancelURL: orgTokensPath(c), Expiration: core.ExpiryNever}
 	return s.render(c, http.StatusOK, views.NewOrgToken(s.page(c, "Create New Auth Token", views.NavAuthTokens), v))
 }
 
@@ -52,7 +61,7 @@ func (s *Screens) OrgTokenNewPage(c echo.Context) error {
 // a redirect, a flash, a cookie or a URL.
 func (s *Screens) OrgTokenCreate(c echo.Context) error {
 	name := c.FormValue("name")
-	v := views.NewOrgTokenView{Name: name, Expiration: c.FormValue("expiration"), ExpirationDate: c.FormValue("expiration_date")}
+	v := views.NewOrgTokenView{Action: c.Request().URL.Path, CancelURL: orgTokensPath(c), Name: name, Expiration: c.FormValue("expiration"), ExpirationDate: c.FormValue("expiration_date")}
 	expires, err := s.expiryFromForm(c)
 	var plaintext string
 	if err == nil {
@@ -84,7 +93,7 @@ func (s *Screens) OrgTokenEditPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := views.EditOrgTokenView{Token: *t, Name: t.Name, Now: s.now()}
+	v := views.EditOrgTokenView{Token: *t, Action: orgTokenPath(c, id), CancelURL: orgTokensPath(c), Name: t.Name, Now: s.now()}
 	return s.render(c, http.StatusOK, views.EditOrgToken(s.page(c, "Edit Auth Token", views.NavAuthTokens), v))
 }
 
@@ -101,7 +110,7 @@ func (s *Screens) OrgTokenRename(c echo.Context) error {
 		if terr != nil {
 			return terr
 		}
-		v := views.EditOrgTokenView{Token: *t, Name: name, Errors: formErrors(err), Now: s.now()}
+		v := views.EditOrgTokenView{Token: *t, Action: orgTokenPath(c, id), CancelURL: orgTokensPath(c), Name: name, Errors: formErrors(err), Now: s.now()}
 		return s.render(c, http.StatusBadRequest, views.EditOrgToken(s.page(c, "Edit Auth Token", views.NavAuthTokens), v))
 	} else if err != nil {
 		return err

@@ -3,6 +3,7 @@ package ui_test
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"testing"
 	"time"
 
@@ -41,7 +42,12 @@ func BenchmarkOrgTokenListPage(b *testing.B) {
 				if len(tokens) < size {
 					b.Fatalf("%d tokens on the page, want %d", len(tokens), size)
 				}
-				v := views.OrgTokensView{Tokens: tokens[:size], Now: now}
+				// The rows as the handler builds them, URLs included.
+				v := views.OrgTokensView{NewURL: "/settings/acme/auth-tokens/new-token/", Now: now}
+				for _, t := range tokens[:size] {
+					edit := "/settings/acme/auth-tokens/" + strconv.FormatInt(t.ID, 10) + "/"
+					v.Rows = append(v.Rows, views.OrgTokenRow{Token: t, EditURL: edit, RevokeURL: edit + "revoke/"})
+				}
 				if err := views.OrgTokens(p, v).Render(ctx, io.Discard); err != nil {
 					b.Fatal(err)
 				}
