@@ -26,6 +26,11 @@ func currentOrg(c echo.Context) orgScope {
 	return o
 }
 
+// orgURL returns the settings URL of the request's organization, followed by path.
+func orgURL(c echo.Context, path string) string {
+	return "/settings/" + currentOrg(c).Org.Slug + "/" + path
+}
+
 // csrfToken returns the request's CSRF token for forms.
 func csrfToken(c echo.Context) string {
 	t, _ := c.Get("csrf").(string)

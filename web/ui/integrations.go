@@ -273,7 +273,7 @@ func (s *Screens) IntegrationDelete(c echo.Context) error {
 
 // integrationsURL returns the Custom Integrations list of the request's organization.
 func integrationsURL(c echo.Context) string {
-	return "/settings/" + currentOrg(c).Org.Slug + "/developer-settings/"
+	return orgURL(c, "developer-settings/")
 }
 
 // integrationURL returns the settings page of an integration of the request's organization.

@@ -34,7 +34,7 @@ func (s *Screens) OrgCreate(c echo.Context) error {
 func (s *Screens) OrgGeneralPage(c echo.Context) error {
 	o := currentOrg(c)
 	return s.render(c, http.StatusOK, views.OrgGeneral(s.page(c, "Organization Settings", views.NavGeneral),
-		views.OrgGeneralView{Name: o.Org.Name}))
+		views.OrgGeneralView{Action: orgURL(c, ""), Name: o.Org.Name}))
 }
 
 // OrgUpdate answers POST /settings/:org/: renames the organization.
@@ -42,7 +42,7 @@ func (s *Screens) OrgUpdate(c echo.Context) error {
 	name := c.FormValue("name")
 	_, err := s.svc.Orgs.UpdateOrg(c.Request().Context(), currentOrg(c).Org.ID, name)
 	if isInvalid(err) {
-		view := views.OrgGeneralView{Name: name, Errors: formErrors(err)}
+		view := views.OrgGeneralView{Action: orgURL(c, ""), Name: name, Errors: formErrors(err)}
 		return s.render(c, http.StatusBadRequest, views.OrgGeneral(s.page(c, "Organization Settings", views.NavGeneral), view))
 	} else if err != nil {
 		return err
@@ -58,7 +58,11 @@ func (s *Screens) membersView(c echo.Context) (views.MembersView, error) {
 	if err != nil {
 		return views.MembersView{}, err
 	}
-	v := views.MembersView{Members: members, AddRole: core.RoleMember}
+	v := views.MembersView{AddURL: orgURL(c, "members/"), AddRole: core.RoleMember}
+	for _, m := range members {
+		member := orgURL(c, "members/"+strconv.FormatInt(m.User.ID, 10)+"/")
+		v.Members = append(v.Members, views.MemberRow{Member: m, RoleURL: member + "role/", RemoveURL: member + "remove/"})
+	}
 	if o.Role.CanManageMembers() {
 		if v.Invites, err = s.svc.Orgs.PendingInvites(ctx, o.Org.ID); err != nil {
 			return v, err
@@ -117,11 +121,11 @@ func (s *Screens) MemberRoleChange(c echo.Context) error {
 	err = s.svc.Orgs.ChangeRole(c.Request().Context(), o.Org.ID, id, core.Role(c.FormValue("role")))
 	if core.ErrorCode(err) == core.EINVALID {
 		s.flash(c, "error", core.ErrorMessage(err))
-		return c.Redirect(http.StatusSeeOther, "/settings/"+o.Org.Slug+"/members/")
+		return c.Redirect(http.StatusSeeOther, orgURL(c, "members/"))
 	} else if err != nil {
 		return err
 	}
-	return s.redirectWithFlash(c, "/settings/"+o.Org.Slug+"/members/", "Changed the member's role.")
+	return s.redirectWithFlash(c, orgURL(c, "members/"), "Changed the member's role.")
 }
 
 // MemberRemove answers POST /settings/:org/members/:user/remove/.
@@ -134,11 +138,11 @@ func (s *Screens) MemberRemove(c echo.Context) error {
 	err = s.svc.Orgs.RemoveMember(c.Request().Context(), o.Org.ID, id)
 	if core.ErrorCode(err) == core.EINVALID {
 		s.flash(c, "error", core.ErrorMessage(err))
-		return c.Redirect(http.StatusSeeOther, "/settings/"+o.Org.Slug+"/members/")
+		return c.Redirect(http.StatusSeeOther, orgURL(c, "members/"))
 	} else if err != nil {
 		return err
 	}
-	return s.redirectWithFlash(c, "/settings/"+o.Org.Slug+"/members/", "Removed the member.")
+	return s.redirectWithFlash(c, orgURL(c, "members/"), "Removed the member.")
 }
 
 // projectsView loads what the Projects page shows.
@@ -149,7 +153,7 @@ func (s *Screens) projectsView(c echo.Context) (views.ProjectsView, error) {
 		return views.ProjectsView{}, err
 	}
 	teams, err := s.svc.Orgs.Teams(ctx, orgID)
-	return views.ProjectsView{Projects: projects, Teams: teams}, err
+	return views.ProjectsView{Action: orgURL(c, "projects/"), Projects: projects, Teams: teams}, err
 }
 
 // ProjectsPage answers GET /settings/:org/projects/.

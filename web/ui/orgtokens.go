@@ -20,7 +20,7 @@ const orgTokenPageSize = 50
 
 // orgTokensPath is the list page of the request's organization.
 func orgTokensPath(c echo.Context) string {
-	return "/settings/" + currentOrg(c).Org.Slug + "/auth-tokens/"
+	return orgURL(c, "auth-tokens/")
 }
 
 // orgTokenPath is the edit page of one of the organization's tokens.

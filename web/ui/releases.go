@@ -21,7 +21,10 @@ func (s *Screens) ReleasesPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := views.ReleasesView{Projects: projects, Now: s.now()}
+	v := views.ReleasesView{Now: s.now()}
+	for _, pr := range projects {
+		v.Projects = append(v.Projects, views.ProjectTab{Project: pr, URL: orgURL(c, "releases/?project="+url.QueryEscape(pr.Slug))})
+	}
 	if len(projects) > 0 {
 		v.Project = &projects[0]
 		if slug := c.QueryParam("project"); slug != "" {
