@@ -63,7 +63,7 @@ func AccountDetails(p Page, v AccountDetailsView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<div class=\"panel-header\">Account Details</div><div class=\"panel-body\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<h2 class=\"panel-header\">Account Details</h2><div class=\"panel-body\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -71,11 +71,11 @@ func AccountDetails(p Page, v AccountDetailsView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = TextInput("account-name", "name", "Name", "Your full name.", v.Name, v.Errors["name"], templ.Attributes{"maxlength": "200", "autocomplete": "name"}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = TextInput(TextField{ID: "account-name", Name: "name", Label: "Name", Help: "Your full name.", Value: v.Name, Error: v.Errors["name"], Attrs: templ.Attributes{"maxlength": "200", "autocomplete": "name"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = TextInput("account-email", "email", "Email", "Where security notices are sent.", v.Email, v.Errors["email"], templ.Attributes{"type": "email", "required": true, "autocomplete": "email"}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = TextInput(TextField{ID: "account-email", Name: "email", Label: "Email", Help: "Where security notices are sent.", Value: v.Email, Error: v.Errors["email"], Attrs: templ.Attributes{"type": "email", "required": true, "autocomplete": "email"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -101,7 +101,7 @@ func AccountDetails(p Page, v AccountDetailsView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "</div><div class=\"panel-footer\"><button type=\"submit\" class=\"btn btn-primary\">Save Changes</button></div></form><div class=\"panel\"><div class=\"panel-header\">Password</div><div class=\"panel-body padded\"><p>Change your password on the <a href=\"/settings/account/security/\">Security</a> page. Changing it signs out your other sessions.</p></div></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "</div><div class=\"panel-footer\"><button type=\"submit\" class=\"btn btn-primary\">Save Changes</button></div></form><div class=\"panel\"><h2 class=\"panel-header\">Password</h2><div class=\"panel-body padded\"><p>Change your password on the <a href=\"/settings/account/security/\">Security</a> page. Changing it signs out your other sessions.</p></div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -185,7 +185,7 @@ func AccountSecurity(p Page, v AccountSecurityView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<div class=\"panel-header\">Password</div><div class=\"panel-body\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<h2 class=\"panel-header\">Password</h2><div class=\"panel-body\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -259,7 +259,7 @@ func AccountSecurity(p Page, v AccountSecurityView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "</div><div class=\"panel-footer\"><button type=\"submit\" class=\"btn btn-primary\">Change Password</button></div></form><div class=\"panel\"><div class=\"panel-header\">Security Log</div><table class=\"table\"><thead><tr><th scope=\"col\">Event</th><th scope=\"col\">Target</th><th scope=\"col\">IP</th><th scope=\"col\">Time</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "</div><div class=\"panel-footer\"><button type=\"submit\" class=\"btn btn-primary\">Change Password</button></div></form><div class=\"panel\"><h2 class=\"panel-header\">Security Log</h2><table class=\"table\"><thead><tr><th scope=\"col\">Event</th><th scope=\"col\">Target</th><th scope=\"col\">IP</th><th scope=\"col\">Time</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -48,7 +48,7 @@ func TokenReveal(v TokenRevealView) templ.Component {
 			templ_7745c5c3_Var1 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"panel token-panel\"><div class=\"panel-header\">Your New Token</div><div class=\"panel-body padded\"><div class=\"alert alert-warning\" role=\"status\">Please copy this token to a safe place — it won't be shown again!</div><label class=\"visually-hidden\" for=\"new-token\">Token</label><div class=\"token-reveal\"><input type=\"text\" id=\"new-token\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"panel token-panel\"><h2 class=\"panel-header\">Your New Token</h2><div class=\"panel-body padded\"><div class=\"alert alert-warning\" role=\"status\">Please copy this token to a safe place — it won't be shown again!</div><label class=\"visually-hidden\" for=\"new-token\">Token</label><div class=\"token-reveal\"><input type=\"text\" id=\"new-token\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -8,9 +8,12 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/web/api"
+	"github.com/tokenboard/tokenboard/web/ui"
 )
 
-// routes is the whole route table, in one place.
+// routes is the whole route table of both surfaces, in one place: the screens' handlers are
+// methods of s.screens (web/ui), the API's of s.api (web/api).
 func (s *Server) routes() {
 	e := s.echo
 	e.Pre(middleware.AddTrailingSlashWithConfig(middleware.TrailingSlashConfig{
@@ -28,118 +31,118 @@ func (s *Server) routes() {
 	e.GET("/static/*", s.handleStatic)
 
 	// Everything below reads the session and is protected against cross-site requests.
-	app := e.Group("", s.sameOrigin, s.csrf(), s.loadActor)
-	app.GET("/", s.handleHome)
-	app.GET("/auth/login/", s.handleLoginPage)
-	app.POST("/auth/login/", s.handleLogin)
-	app.GET("/auth/register/", s.handleRegisterPage)
-	app.POST("/auth/register/", s.handleRegister)
-	app.POST("/auth/logout/", s.handleLogout)
-	app.GET("/accept-invite/:secret/", s.handleInvitePage)
+	app := e.Group("", s.sameOrigin, s.csrf(), s.sessions.LoadActor)
+	app.GET("/", s.screens.Home)
+	app.GET("/auth/login/", s.screens.LoginPage)
+	app.POST("/auth/login/", s.screens.Login)
+	app.GET("/auth/register/", s.screens.RegisterPage)
+	app.POST("/auth/register/", s.screens.Register)
+	app.POST("/auth/logout/", s.screens.Logout)
+	app.GET("/accept-invite/:secret/", s.screens.InvitePage)
 
-	user := app.Group("", s.requireUser)
-	user.POST("/accept-invite/:secret/", s.handleInviteAccept)
-	user.GET("/organizations/new/", s.handleOrgNewPage)
-	user.POST("/organizations/new/", s.handleOrgCreate)
-	user.GET("/settings/account/details/", s.handleAccountDetailsPage)
-	user.POST("/settings/account/details/", s.handleAccountDetailsUpdate)
-	user.GET("/settings/account/security/", s.handleAccountSecurityPage)
-	user.POST("/settings/account/security/", s.handlePasswordChange)
+	user := app.Group("", s.screens.RequireUser)
+	user.POST("/accept-invite/:secret/", s.screens.InviteAccept)
+	user.GET("/organizations/new/", s.screens.OrgNewPage)
+	user.POST("/organizations/new/", s.screens.OrgCreate)
+	user.GET("/settings/account/details/", s.screens.AccountDetailsPage)
+	user.POST("/settings/account/details/", s.screens.AccountDetailsUpdate)
+	user.GET("/settings/account/security/", s.screens.AccountSecurityPage)
+	user.POST("/settings/account/security/", s.screens.PasswordChange)
 
 	// Account > User Auth Tokens (SPEC 3.4): the signed-in user's own tokens. Static segments
 	// win over :id in Echo's router, so new-token/ is never read as an id.
-	user.GET("/settings/account/api/auth-tokens/", s.handleUserTokensPage)
-	user.GET("/settings/account/api/auth-tokens/new-token/", s.handleUserTokenNewPage)
-	user.POST("/settings/account/api/auth-tokens/new-token/", s.handleUserTokenCreate)
-	user.GET("/settings/account/api/auth-tokens/:id/", s.handleUserTokenEditPage)
-	user.POST("/settings/account/api/auth-tokens/:id/", s.handleUserTokenRename)
-	user.POST("/settings/account/api/auth-tokens/:id/revoke/", s.handleUserTokenRevoke)
+	user.GET("/settings/account/api/auth-tokens/", s.screens.UserTokensPage)
+	user.GET("/settings/account/api/auth-tokens/new-token/", s.screens.UserTokenNewPage)
+	user.POST("/settings/account/api/auth-tokens/new-token/", s.screens.UserTokenCreate)
+	user.GET("/settings/account/api/auth-tokens/:id/", s.screens.UserTokenEditPage)
+	user.POST("/settings/account/api/auth-tokens/:id/", s.screens.UserTokenRename)
+	user.POST("/settings/account/api/auth-tokens/:id/revoke/", s.screens.UserTokenRevoke)
 
-	org := user.Group("/settings/:org", s.requireOrgSettings)
-	org.GET("/", s.handleOrgGeneralPage)
-	org.POST("/", s.handleOrgUpdate)
-	org.GET("/members/", s.handleMembersPage)
-	org.POST("/members/", s.handleMemberAdd)
-	org.POST("/members/:user/role/", s.handleMemberRoleChange)
-	org.POST("/members/:user/remove/", s.handleMemberRemove)
-	org.GET("/projects/", s.handleProjectsPage)
-	org.POST("/projects/", s.handleProjectCreate)
-	org.GET("/audit-log/", s.handleAuditLogPage)
-	org.GET("/releases/", s.handleReleasesPage)
+	org := user.Group("/settings/:org", s.screens.RequireOrgSettings)
+	org.GET("/", s.screens.OrgGeneralPage)
+	org.POST("/", s.screens.OrgUpdate)
+	org.GET("/members/", s.screens.MembersPage)
+	org.POST("/members/", s.screens.MemberAdd)
+	org.POST("/members/:user/role/", s.screens.MemberRoleChange)
+	org.POST("/members/:user/remove/", s.screens.MemberRemove)
+	org.GET("/projects/", s.screens.ProjectsPage)
+	org.POST("/projects/", s.screens.ProjectCreate)
+	org.GET("/audit-log/", s.screens.AuditLogPage)
+	org.GET("/releases/", s.screens.ReleasesPage)
 
 	// Organization auth tokens (SPEC 3.1-3.3): every member with org:read lists, creates and
 	// renames; only owners and managers revoke.
-	org.GET("/auth-tokens/", s.handleOrgTokensPage)
-	org.GET("/auth-tokens/new-token/", s.handleOrgTokenNewPage)
-	org.POST("/auth-tokens/new-token/", s.handleOrgTokenCreate)
-	org.GET("/auth-tokens/:id/", s.handleOrgTokenEditPage)
-	org.POST("/auth-tokens/:id/", s.handleOrgTokenRename)
-	org.POST("/auth-tokens/:id/revoke/", s.handleOrgTokenRevoke, requireRole(core.Role.CanManageOrgTokens))
+	org.GET("/auth-tokens/", s.screens.OrgTokensPage)
+	org.GET("/auth-tokens/new-token/", s.screens.OrgTokenNewPage)
+	org.POST("/auth-tokens/new-token/", s.screens.OrgTokenCreate)
+	org.GET("/auth-tokens/:id/", s.screens.OrgTokenEditPage)
+	org.POST("/auth-tokens/:id/", s.screens.OrgTokenRename)
+	org.POST("/auth-tokens/:id/revoke/", s.screens.OrgTokenRevoke, ui.RequireRole(core.Role.CanManageOrgTokens))
 
 	// Developer Settings > Custom Integrations (SPEC 3.5): any member sees the list and the
 	// settings; owners and managers create, edit and manage tokens; owners delete.
-	org.GET("/developer-settings/", s.handleIntegrationsPage)
-	org.GET("/developer-settings/new-internal/", s.handleIntegrationNewPage, requireIntegrationManager)
-	org.POST("/developer-settings/new-internal/", s.handleIntegrationCreate, requireIntegrationManager)
-	org.GET("/developer-settings/:slug/", s.handleIntegrationPage)
-	org.POST("/developer-settings/:slug/", s.handleIntegrationUpdate, requireIntegrationManager)
-	org.POST("/developer-settings/:slug/tokens/", s.handleIntegrationTokenCreate, requireIntegrationManager)
-	org.POST("/developer-settings/:slug/tokens/:id/rotate/", s.handleIntegrationTokenRotate, requireIntegrationManager)
-	org.POST("/developer-settings/:slug/tokens/:id/revoke/", s.handleIntegrationTokenRevoke, requireIntegrationManager)
-	org.GET("/developer-settings/:slug/delete/", s.handleIntegrationDeletePage, requireIntegrationDeleter)
-	org.POST("/developer-settings/:slug/delete/", s.handleIntegrationDelete, requireIntegrationDeleter)
+	org.GET("/developer-settings/", s.screens.IntegrationsPage)
+	org.GET("/developer-settings/new-internal/", s.screens.IntegrationNewPage, ui.RequireIntegrationManager)
+	org.POST("/developer-settings/new-internal/", s.screens.IntegrationCreate, ui.RequireIntegrationManager)
+	org.GET("/developer-settings/:slug/", s.screens.IntegrationPage)
+	org.POST("/developer-settings/:slug/", s.screens.IntegrationUpdate, ui.RequireIntegrationManager)
+	org.POST("/developer-settings/:slug/tokens/", s.screens.IntegrationTokenCreate, ui.RequireIntegrationManager)
+	org.POST("/developer-settings/:slug/tokens/:id/rotate/", s.screens.IntegrationTokenRotate, ui.RequireIntegrationManager)
+	org.POST("/developer-settings/:slug/tokens/:id/revoke/", s.screens.IntegrationTokenRevoke, ui.RequireIntegrationManager)
+	org.GET("/developer-settings/:slug/delete/", s.screens.IntegrationDeletePage, ui.RequireIntegrationDeleter)
+	org.POST("/developer-settings/:slug/delete/", s.screens.IntegrationDelete, ui.RequireIntegrationDeleter)
 
 	// The REST API. Bearer tokens or the session authenticate; CSRF applies to the session.
-	api := e.Group("/api/0", s.sameOrigin, s.csrf(), s.apiAuthenticate)
+	rest := e.Group("/api/0", s.sameOrigin, s.csrf(), s.api.Authenticate)
 	// Token management: session only, never a bearer token (SPEC 5).
-	apiSession := api.Group("", sessionOnly)
+	apiSession := rest.Group("", api.SessionOnly)
 
 	// User auth tokens (SPEC 5): /api/0/api-tokens/.
-	apiSession.GET("/api-tokens/", s.handleAPIUserTokens)
-	apiSession.POST("/api-tokens/", s.handleAPIUserTokenCreate)
-	apiSession.GET("/api-tokens/:id/", s.handleAPIUserToken)
-	apiSession.PUT("/api-tokens/:id/", s.handleAPIUserTokenUpdate)
-	apiSession.DELETE("/api-tokens/:id/", s.handleAPIUserTokenDelete)
+	apiSession.GET("/api-tokens/", s.api.UserTokens)
+	apiSession.POST("/api-tokens/", s.api.UserTokenCreate)
+	apiSession.GET("/api-tokens/:id/", s.api.UserToken)
+	apiSession.PUT("/api-tokens/:id/", s.api.UserTokenUpdate)
+	apiSession.DELETE("/api-tokens/:id/", s.api.UserTokenDelete)
 
 	// Organization auth tokens (SPEC 5).
-	apiSession.GET("/organizations/:org/org-auth-tokens/", s.handleAPIOrgTokens)
-	apiSession.POST("/organizations/:org/org-auth-tokens/", s.handleAPIOrgTokenCreate)
-	apiSession.GET("/organizations/:org/org-auth-tokens/:id/", s.handleAPIOrgToken)
-	apiSession.PUT("/organizations/:org/org-auth-tokens/:id/", s.handleAPIOrgTokenRename)
-	apiSession.DELETE("/organizations/:org/org-auth-tokens/:id/", s.handleAPIOrgTokenRevoke)
+	apiSession.GET("/organizations/:org/org-auth-tokens/", s.api.OrgTokens)
+	apiSession.POST("/organizations/:org/org-auth-tokens/", s.api.OrgTokenCreate)
+	apiSession.GET("/organizations/:org/org-auth-tokens/:id/", s.api.OrgToken)
+	apiSession.PUT("/organizations/:org/org-auth-tokens/:id/", s.api.OrgTokenRename)
+	apiSession.DELETE("/organizations/:org/org-auth-tokens/:id/", s.api.OrgTokenRevoke)
 
 	// Internal integration tokens (SPEC 5, Sentry's sentry-apps endpoints).
-	apiSession.GET("/sentry-apps/:slug/api-tokens/", s.handleAPIIntegrationTokens)
-	apiSession.POST("/sentry-apps/:slug/api-tokens/", s.handleAPIIntegrationTokenCreate)
-	apiSession.DELETE("/sentry-apps/:slug/api-tokens/:id/", s.handleAPIIntegrationTokenRevoke)
+	apiSession.GET("/sentry-apps/:slug/api-tokens/", s.api.IntegrationTokens)
+	apiSession.POST("/sentry-apps/:slug/api-tokens/", s.api.IntegrationTokenCreate)
+	apiSession.DELETE("/sentry-apps/:slug/api-tokens/:id/", s.api.IntegrationTokenRevoke)
 
 	// Sentry's public API, the part real clients (sentry-cli) use. Bearer tokens of all three
 	// kinds or the session; what each route and method requires is in apiRoutes
-	// (api_scopes.go), applied by apiAuthorize.
-	sentry := api.Group("", s.apiAuthorize)
-	sentry.GET("/", s.handleAPIIndex)
-	sentry.GET("/organizations/", s.handleAPIOrgs)
-	sentry.GET("/organizations/:org/", s.handleAPIOrg)
-	sentry.PUT("/organizations/:org/", s.handleAPIOrgUpdate)
-	sentry.GET("/organizations/:org/projects/", s.handleAPIOrgProjects)
-	sentry.GET("/organizations/:org/teams/", s.handleAPITeams)
-	sentry.POST("/organizations/:org/teams/", s.handleAPITeamCreate)
-	sentry.GET("/organizations/:org/members/", s.handleAPIMembers)
-	sentry.POST("/teams/:org/:team/projects/", s.handleAPITeamProjectCreate)
-	sentry.GET("/projects/:org/:project/", s.handleAPIProject)
-	sentry.DELETE("/projects/:org/:project/", s.handleAPIProjectDelete)
-	sentry.GET("/organizations/:org/releases/", s.handleAPIReleases)
-	sentry.POST("/organizations/:org/releases/", s.handleAPIReleaseCreate)
-	sentry.GET("/organizations/:org/releases/:version/", s.handleAPIRelease)
-	sentry.PUT("/organizations/:org/releases/:version/", s.handleAPIReleaseUpdate)
-	sentry.DELETE("/organizations/:org/releases/:version/", s.handleAPIReleaseDelete)
-	sentry.GET("/projects/:org/:project/releases/", s.handleAPIProjectReleases)
-	sentry.POST("/projects/:org/:project/releases/", s.handleAPIProjectReleaseCreate)
-	sentry.GET("/projects/:org/:project/releases/:version/", s.handleAPIRelease)
-	sentry.PUT("/projects/:org/:project/releases/:version/", s.handleAPIReleaseUpdate)
-	sentry.DELETE("/projects/:org/:project/releases/:version/", s.handleAPIReleaseDelete)
+	// (web/api/scopes.go), applied by Authorize.
+	sentry := rest.Group("", s.api.Authorize)
+	sentry.GET("/", s.api.Index)
+	sentry.GET("/organizations/", s.api.Orgs)
+	sentry.GET("/organizations/:org/", s.api.Org)
+	sentry.PUT("/organizations/:org/", s.api.OrgUpdate)
+	sentry.GET("/organizations/:org/projects/", s.api.OrgProjects)
+	sentry.GET("/organizations/:org/teams/", s.api.Teams)
+	sentry.POST("/organizations/:org/teams/", s.api.TeamCreate)
+	sentry.GET("/organizations/:org/members/", s.api.Members)
+	sentry.POST("/teams/:org/:team/projects/", s.api.TeamProjectCreate)
+	sentry.GET("/projects/:org/:project/", s.api.Project)
+	sentry.DELETE("/projects/:org/:project/", s.api.ProjectDelete)
+	sentry.GET("/organizations/:org/releases/", s.api.Releases)
+	sentry.POST("/organizations/:org/releases/", s.api.ReleaseCreate)
+	sentry.GET("/organizations/:org/releases/:version/", s.api.Release)
+	sentry.PUT("/organizations/:org/releases/:version/", s.api.ReleaseUpdate)
+	sentry.DELETE("/organizations/:org/releases/:version/", s.api.ReleaseDelete)
+	sentry.GET("/projects/:org/:project/releases/", s.api.ProjectReleases)
+	sentry.POST("/projects/:org/:project/releases/", s.api.ProjectReleaseCreate)
+	sentry.GET("/projects/:org/:project/releases/:version/", s.api.Release)
+	sentry.PUT("/projects/:org/:project/releases/:version/", s.api.ReleaseUpdate)
+	sentry.DELETE("/projects/:org/:project/releases/:version/", s.api.ReleaseDelete)
 
-	api.Any("/*", apiNotFound)
+	rest.Any("/*", api.NotFound)
 }
 
 func skipTrailingSlash(path string) bool {
@@ -187,7 +190,7 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 			if hasBearer(c.Request()) {
 				return true
 			}
-			_, err := c.Request().Cookie(s.cookieName)
+			_, err := c.Request().Cookie(s.sessions.CookieName())
 			return err != nil
 		},
 		TokenLookup:    "header:X-CSRF-Token,form:csrf_token",

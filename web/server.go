@@ -1,6 +1,9 @@
-// Package web is tokenboard's HTTP layer: the Echo router, middleware, the HTML handlers of
-// the settings screens and the /api/0 JSON handlers. It is the only package that imports Echo
-// or gorilla/sessions.
+// Package web is tokenboard's HTTP server: the Echo router with the one route table of both
+// surfaces (routes.go), the middleware every request passes (logging, security headers, the
+// Origin and CSRF checks), and the error mapping from core codes to statuses. The screens are
+// in web/ui, the /api/0 endpoints in web/api, the session cookie in web/session; web is the
+// only package that imports all of them. Only packages under web/ import Echo or
+// gorilla/sessions.
 package web
 
 import (
@@ -15,13 +18,16 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/web/api"
+	"github.com/tokenboard/tokenboard/web/session"
+	"github.com/tokenboard/tokenboard/web/ui"
 )
 
-// Services are the core services the handlers call; cmd wires the adapters in.
+// Services are the core services the handlers of both surfaces call; the composition root
+// (internal/app) wires the adapters in, and New hands each surface the ones it uses.
 type Services struct {
 	Users   core.UserService
 	Orgs    core.OrgService
@@ -60,15 +66,13 @@ type Server struct {
 	echo         *echo.Echo
 	httpServer   *http.Server
 	cfg          Config
-	svc          Services
 	log          *slog.Logger
-	sessions     *sessions.CookieStore
-	cookieName   string
+	sessions     *session.Store
+	screens      *ui.Screens
+	api          *api.Endpoints
 	secure       bool
 	origin       string // scheme://host[:port] of the base URL, for the Origin check
-	logins       *failureLimiter
 	assetVersion string
-	now          func() time.Time
 }
 
 // New builds the server and its route table. The session keys come from the secret store,
@@ -84,9 +88,6 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return time.Now().UTC() }
 	}
-	if cfg.Services.Usage == nil {
-		cfg.Services.Usage = discardUses{}
-	}
 	hashKey, err := cfg.Services.Secrets.Secret(ctx, "session-hash-key", 64)
 	if err != nil {
 		return nil, err
@@ -96,27 +97,29 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:      cfg,
-		svc:      cfg.Services,
-		log:      cfg.Logger,
-		secure:   base.Scheme == "https",
-		origin:   base.Scheme + "://" + base.Host,
-		logins:   newFailureLimiter(cfg.Now),
-		now:      cfg.Now,
-		sessions: sessions.NewCookieStore(hashKey, blockKey),
+		cfg:          cfg,
+		log:          cfg.Logger,
+		secure:       base.Scheme == "https",
+		origin:       base.Scheme + "://" + base.Host,
+		assetVersion: assetVersion(cfg.Static),
 	}
-	s.cookieName = "tokenboard_session"
-	if s.secure {
-		// The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only
-		// and for path /, so no subdomain can plant or read it.
-		s.cookieName = "__Host-tokenboard_session"
-	}
-	s.sessions.Options = &sessions.Options{
-		Path: "/", MaxAge: int((14 * 24 * time.Hour).Seconds()),
-		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
-	}
-	s.sessions.MaxAge(s.sessions.Options.MaxAge)
-	s.assetVersion = assetVersion(cfg.Static)
+	svc := cfg.Services
+	s.sessions = session.New(svc.Users, hashKey, blockKey, s.secure, cfg.Logger)
+	s.screens = ui.New(ui.Config{
+		Services: ui.Services{
+			Users: svc.Users, Orgs: svc.Orgs, UserTokens: svc.UserTokens, OrgTokens: svc.OrgTokens,
+			Integrations: svc.Integrations, Releases: svc.Releases,
+		},
+		Sessions: s.sessions, Logger: cfg.Logger, AssetVersion: s.assetVersion, Now: cfg.Now,
+	})
+	s.api = api.New(api.Config{
+		BaseURL: cfg.BaseURL,
+		Services: api.Services{
+			Orgs: svc.Orgs, Tokens: svc.Tokens, UserTokens: svc.UserTokens, OrgTokens: svc.OrgTokens,
+			Integrations: svc.Integrations, Releases: svc.Releases, Usage: svc.Usage,
+		},
+		Sessions: s.sessions, Now: cfg.Now,
+	})
 
 	s.echo = echo.New()
 	s.echo.HideBanner, s.echo.HidePort = true, true

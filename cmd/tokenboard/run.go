@@ -14,14 +14,11 @@ import (
 	"strings"
 	"time"
 
-	tokenboard "github.com/tokenboard/tokenboard"
+	"github.com/tokenboard/tokenboard/internal/app"
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/demo"
 	"github.com/tokenboard/tokenboard/internal/mail"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
-	tokenuse "github.com/tokenboard/tokenboard/internal/usage"
-	"github.com/tokenboard/tokenboard/internal/wire"
-	"github.com/tokenboard/tokenboard/web"
 )
 
 // Main is the program: it parses arguments, runs one subcommand and closes what it opened.
@@ -202,22 +199,17 @@ func (m *Main) serve(ctx context.Context, db *sqlite.DB, logger *slog.Logger) er
 		return err
 	}
 	logger.Info("mail", "transport", transport.Describe())
-	sender := mail.NewSender(db, transport, m.Config.MailFrom, logger)
-	db.MailQueued = sender.Wake
-
-	uses := tokenuse.NewRecorder(db, logger)
-	services := wire.Services(db)
-	services.Usage = uses
-	srv, err := web.New(ctx, web.Config{
+	a, err := app.New(ctx, db, app.Config{
 		BaseURL:     m.Config.BaseURL,
 		BehindProxy: m.Config.BehindProxy,
-		Services:    services,
-		Static:      tokenboard.StaticFS(),
+		Transport:   transport,
+		MailFrom:    m.Config.MailFrom,
 		Logger:      logger,
 	})
 	if err != nil {
 		return err
 	}
+	srv, sender, uses := a.Server, a.Sender, a.Uses
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return err

@@ -17,15 +17,13 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	tokenboard "github.com/tokenboard/tokenboard"
+	tbapp "github.com/tokenboard/tokenboard/internal/app"
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/demo"
 	"github.com/tokenboard/tokenboard/internal/mail"
 	"github.com/tokenboard/tokenboard/internal/smtptest"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
 	"github.com/tokenboard/tokenboard/internal/usage"
-	"github.com/tokenboard/tokenboard/internal/wire"
-	"github.com/tokenboard/tokenboard/web"
 )
 
 // App is a running tokenboard.
@@ -72,26 +70,17 @@ func Start(t testing.TB) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sender := mail.NewSender(db, transport, "", logger)
-	// Short intervals so that retries after an SMTP outage happen within a test's patience.
-	sender.PollInterval, sender.RetryBase, sender.RetryMax = 50*time.Millisecond, 50*time.Millisecond, 200*time.Millisecond
-	db.MailQueued = sender.Wake
-
-	// Token uses are saved only when a test calls FlushUsage (and at the end), so that what a
-	// test sees in the database never depends on a timer.
-	app.uses = usage.NewRecorder(db, logger)
-	services := wire.Services(db)
-	services.Usage = app.uses
-
-	srv, err := web.New(ctx, web.Config{
-		BaseURL:  app.URL,
-		Services: services,
-		Static:   tokenboard.StaticFS(),
-		Logger:   logger,
-	})
+	parts, err := tbapp.New(ctx, db, tbapp.Config{BaseURL: app.URL, Transport: transport, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv, sender := parts.Server, parts.Sender
+	// Short intervals so that retries after an SMTP outage happen within a test's patience.
+	sender.PollInterval, sender.RetryBase, sender.RetryMax = 50*time.Millisecond, 50*time.Millisecond, 200*time.Millisecond
+	// Token uses are saved only when a test calls FlushUsage (and at the end), so that what a
+	// test sees in the database never depends on a timer: the recorder's Run is not started.
+	app.uses = parts.Uses
+
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); srv.Serve(ln) }()

@@ -48,7 +48,7 @@ func mustSMTP(t *testing.T, srv *smtptest.Server) mail.Transport {
 // startSender runs a sender with millisecond retries until the test ends.
 func startSender(t *testing.T, outbox core.Outbox, tr mail.Transport, tune func(*mail.Sender)) *mail.Sender {
 	t.Helper()
-	s := mail.NewSender(outbox, tr, from, slog.New(slog.NewTextHandler(testWriter{t}, nil)))
+	s := mail.NewSender(outbox, mail.RenderFunc(email.Render), tr, from, slog.New(slog.NewTextHandler(testWriter{t}, nil)))
 	s.PollInterval = 10 * time.Millisecond
 	s.RetryBase = 10 * time.Millisecond
 	s.RetryMax = 80 * time.Millisecond
@@ -343,7 +343,7 @@ func TestSMTPOutage(t *testing.T) {
 }
 
 func TestBackoff(t *testing.T) {
-	s := mail.NewSender(newOutbox(), mail.NewFileTransport(t.TempDir()), "", nil)
+	s := mail.NewSender(newOutbox(), mail.RenderFunc(email.Render), mail.NewFileTransport(t.TempDir()), "", nil)
 	want := []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second, 80 * time.Second,
 		160 * time.Second, 320 * time.Second, 10 * time.Minute, 10 * time.Minute}
 	for attempts, w := range want {
@@ -445,7 +445,7 @@ func TestFileTransport(t *testing.T) {
 	assertContains(t, "text", m.Text, `User alice@example.com has created a new Organization Auth Token "CI deploy" for your organization Acme.`)
 
 	// Outside a Sender there is no outbox id: the name gets a random part instead.
-	if err := tr.Send(context.Background(), "x@example.org", email.Message{Subject: "s", Text: "t", HTML: "<p>h</p>"}); err != nil {
+	if err := tr.Send(context.Background(), mail.Envelope{To: "x@example.org"}, core.RenderedMail{Subject: "s", Text: "t", HTML: "<p>h</p>"}); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ = os.ReadDir(dir)

@@ -1,5 +1,6 @@
-// Package mail delivers the outbox: it renders each queued message with views/email and sends
-// it through SMTP (go-mail) or into .eml files, retrying with backoff until it is delivered.
+// Package mail delivers the outbox: it renders each queued message with the Renderer it is
+// given (views/email's, passed in by the composition root) and sends it through SMTP (go-mail)
+// or into .eml files, retrying with backoff until it is delivered.
 package mail
 
 import (
@@ -11,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/tokenboard/tokenboard/internal/core"
-	"github.com/tokenboard/tokenboard/views/email"
 )
 
 // Defaults of the Sender's tuning fields.
@@ -25,6 +25,20 @@ const (
 	maxReasonLength       = 500
 	markTimeout           = 10 * time.Second
 )
+
+// Renderer turns an outbox message's template and data into the email to send. An error means
+// retrying will not help soon (an unknown template, bad data).
+type Renderer interface {
+	Render(template string, data []byte) (core.RenderedMail, error)
+}
+
+// RenderFunc adapts a function, such as views/email's Render, to a Renderer.
+type RenderFunc func(template string, data []byte) (core.RenderedMail, error)
+
+// Render calls f.
+func (f RenderFunc) Render(template string, data []byte) (core.RenderedMail, error) {
+	return f(template, data)
+}
 
 // Sender delivers due outbox messages. Build it with NewSender, adjust the exported fields if
 // needed, then call Run once; Wake may be called from any goroutine.
@@ -45,16 +59,17 @@ type Sender struct {
 	SendTimeout time.Duration
 
 	outbox    core.Outbox
+	renderer  Renderer
 	transport Transport
 	from      string
 	logger    *slog.Logger
 	wake      chan struct{}
 }
 
-// NewSender returns a Sender that takes messages from outbox and delivers them through
-// transport with the given From address (empty: the transport's own default). A nil logger
-// discards logs.
-func NewSender(outbox core.Outbox, transport Transport, from string, logger *slog.Logger) *Sender {
+// NewSender returns a Sender that takes messages from outbox, renders them with renderer and
+// delivers them through transport with the given From address (empty: the transport's own
+// default). A nil logger discards logs.
+func NewSender(outbox core.Outbox, renderer Renderer, transport Transport, from string, logger *slog.Logger) *Sender {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -66,6 +81,7 @@ func NewSender(outbox core.Outbox, transport Transport, from string, logger *slo
 		PermanentRetry: DefaultPermanentRetry,
 		SendTimeout:    DefaultSendTimeout,
 		outbox:         outbox,
+		renderer:       renderer,
 		transport:      transport,
 		from:           from,
 		logger:         logger,
@@ -150,13 +166,13 @@ func (s *Sender) drain(ctx context.Context) {
 // outcome was recorded.
 func (s *Sender) deliver(ctx context.Context, m core.OutboxMessage) bool {
 	log := s.logger.With("outbox_id", m.ID, "template", m.Template, "to_domain", recipientDomain(m.To), "attempt", m.Attempts+1)
-	rendered, err := email.Render(m.Template, m.Data)
+	rendered, err := s.renderer.Render(m.Template, m.Data)
 	if err != nil {
 		log.Error("mail: render failed", "err", err)
 		return s.fail(ctx, log, m, err, s.PermanentRetry)
 	}
-	sendCtx, cancel := context.WithTimeout(withEnvelope(ctx, envelope{id: m.ID, from: s.from, created: m.CreatedAt}), s.SendTimeout)
-	err = s.transport.Send(sendCtx, m.To, rendered)
+	sendCtx, cancel := context.WithTimeout(ctx, s.SendTimeout)
+	err = s.transport.Send(sendCtx, Envelope{To: m.To, From: s.from, ID: m.ID, Created: m.CreatedAt}, rendered)
 	cancel()
 	if err != nil {
 		if ctx.Err() != nil {

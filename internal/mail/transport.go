@@ -16,14 +16,14 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 
-	"github.com/tokenboard/tokenboard/views/email"
+	"github.com/tokenboard/tokenboard/internal/core"
 )
 
 // Transport delivers one rendered email to one recipient.
 type Transport interface {
-	// Send delivers m to the address to. An error means the message was not delivered and
-	// may be retried.
-	Send(ctx context.Context, to string, m email.Message) error
+	// Send delivers m as env says. An error means the message was not delivered and may be
+	// retried.
+	Send(ctx context.Context, env Envelope, m core.RenderedMail) error
 	// Describe names where mail goes, for logs; it never contains a password.
 	Describe() string
 }
@@ -31,23 +31,16 @@ type Transport interface {
 // DialTimeout bounds connecting to the SMTP server and each command on the connection.
 const DialTimeout = 15 * time.Second
 
-// envelope is what the Sender knows about the outbox message being sent and passes to its
-// transport through the context: Transport.Send only takes the rendered message.
-type envelope struct {
-	id      int64
-	from    string
-	created time.Time
-}
-
-type envelopeKey struct{}
-
-func withEnvelope(ctx context.Context, e envelope) context.Context {
-	return context.WithValue(ctx, envelopeKey{}, e)
-}
-
-func envelopeFrom(ctx context.Context) envelope {
-	e, _ := ctx.Value(envelopeKey{}).(envelope)
-	return e
+// Envelope is everything about one delivery except the rendered message.
+type Envelope struct {
+	// To is the recipient's address.
+	To string
+	// From is the From address; empty means the transport's default.
+	From string
+	// ID and Created identify the outbox message: they name the Message-ID and the .eml
+	// file. Zero outside a Sender (a random name is used then).
+	ID      int64
+	Created time.Time
 }
 
 // permanentError marks a failure that retrying cannot fix (a bad address, a template that
@@ -60,24 +53,23 @@ func (e permanentError) Unwrap() error { return e.err }
 // newMsg builds the MIME message: multipart/alternative with text/plain then text/html,
 // From, To, Subject, Date and a Message-ID. The Message-ID is derived from the outbox message,
 // so a message sent twice (delivered, then the "sent" mark lost) can be recognised as one.
-func newMsg(ctx context.Context, defaultFrom, to string, m email.Message) (*gomail.Msg, envelope, error) {
-	env := envelopeFrom(ctx)
-	from := env.from
+func newMsg(env Envelope, defaultFrom string, m core.RenderedMail) (*gomail.Msg, error) {
+	from := env.From
 	if from == "" {
 		from = defaultFrom
 	}
 	msg := gomail.NewMsg()
 	if err := msg.From(from); err != nil {
-		return nil, env, permanentError{fmt.Errorf("mail: from address %q: %w", from, err)}
+		return nil, permanentError{fmt.Errorf("mail: from address %q: %w", from, err)}
 	}
-	if err := msg.To(to); err != nil {
+	if err := msg.To(env.To); err != nil {
 		// Not wrapped: go-mail's error quotes the address, and errors end up in logs.
-		return nil, env, permanentError{errors.New("mail: invalid recipient address")}
+		return nil, permanentError{errors.New("mail: invalid recipient address")}
 	}
 	msg.Subject(m.Subject)
 	msg.SetDate()
-	if env.id != 0 {
-		msg.SetMessageIDWithValue(fmt.Sprintf("tokenboard.%d.%d@%s", env.id, env.created.UnixNano(), domainOf(from)))
+	if env.ID != 0 {
+		msg.SetMessageIDWithValue(fmt.Sprintf("tokenboard.%d.%d@%s", env.ID, env.Created.UnixNano(), domainOf(from)))
 	} else {
 		msg.SetMessageID()
 	}
@@ -86,7 +78,7 @@ func newMsg(ctx context.Context, defaultFrom, to string, m email.Message) (*goma
 	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
-	return msg, env, nil
+	return msg, nil
 }
 
 func domainOf(addr string) string {
@@ -200,8 +192,8 @@ func keys(v url.Values) []string {
 
 func (t *smtpTransport) Describe() string { return t.describe }
 
-func (t *smtpTransport) Send(ctx context.Context, to string, m email.Message) error {
-	msg, _, err := newMsg(ctx, t.from, to, m)
+func (t *smtpTransport) Send(ctx context.Context, env Envelope, m core.RenderedMail) error {
+	msg, err := newMsg(env, t.from, m)
 	if err != nil {
 		return err
 	}
@@ -236,11 +228,11 @@ func NewFileTransport(dir string) Transport {
 
 func (t *fileTransport) Describe() string { return "files in " + t.dir }
 
-func (t *fileTransport) Send(ctx context.Context, to string, m email.Message) error {
+func (t *fileTransport) Send(ctx context.Context, env Envelope, m core.RenderedMail) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	msg, env, err := newMsg(ctx, DefaultFileFrom, to, m)
+	msg, err := newMsg(env, DefaultFileFrom, m)
 	if err != nil {
 		return err
 	}
@@ -248,8 +240,8 @@ func (t *fileTransport) Send(ctx context.Context, to string, m email.Message) er
 		return fmt.Errorf("mail: create mail directory: %w", err)
 	}
 	id := ""
-	if env.id != 0 {
-		id = strconv.FormatInt(env.id, 10)
+	if env.ID != 0 {
+		id = strconv.FormatInt(env.ID, 10)
 	} else {
 		var b [8]byte
 		_, _ = rand.Read(b[:])

@@ -1,5 +1,6 @@
 // Package email renders tokenboard's emails: one templ HTML component and one plain-text
-// version per outbox template, behind a single Render function.
+// version per outbox template, behind a single Render function. The composition root
+// (internal/app) hands Render to internal/mail's Sender as its renderer.
 package email
 
 import (
@@ -16,13 +17,6 @@ import (
 	"github.com/tokenboard/tokenboard/internal/core"
 )
 
-// Message is a rendered email, ready to be wrapped into MIME by a transport.
-type Message struct {
-	Subject string
-	HTML    string
-	Text    string
-}
-
 const (
 	subjectSecurity = "Security settings changed"
 	footerSecurity  = "You are receiving this email because of a security-relevant change on tokenboard. " +
@@ -36,41 +30,41 @@ const TimeLayout = "Jan 2, 2006, 15:04:05 UTC"
 // Render renders the outbox template named by template (one of core.Mail*) with data, the
 // JSON of that template's core struct. An unknown template, malformed data or a missing
 // required field is an error: retrying will not fix it.
-func Render(template string, data []byte) (Message, error) {
+func Render(template string, data []byte) (core.RenderedMail, error) {
 	switch template {
 	case core.MailOrgTokenCreated:
 		var d core.OrgTokenCreatedMail
 		if err := decode(template, data, &d); err != nil {
-			return Message{}, err
+			return core.RenderedMail{}, err
 		}
 		d.ActorEmail, d.TokenName, d.OrgName = clean(d.ActorEmail), clean(d.TokenName), clean(d.OrgName)
 		d.IP, d.ReviewURL = clean(d.IP), clean(d.ReviewURL)
 		if err := required(template, "actor_email", d.ActorEmail, "token_name", d.TokenName, "org_name", d.OrgName); err != nil {
-			return Message{}, err
+			return core.RenderedMail{}, err
 		}
 		return build(subjectSecurity, orgTokenCreatedHTML(d), orgTokenCreatedText(d))
 	case core.MailUserTokenCreated:
 		var d core.UserTokenCreatedMail
 		if err := decode(template, data, &d); err != nil {
-			return Message{}, err
+			return core.RenderedMail{}, err
 		}
 		d.AccountEmail, d.TokenName, d.IP, d.ReviewURL = clean(d.AccountEmail), clean(d.TokenName), clean(d.IP), clean(d.ReviewURL)
 		if err := required(template, "account_email", d.AccountEmail, "token_name", d.TokenName); err != nil {
-			return Message{}, err
+			return core.RenderedMail{}, err
 		}
 		return build(subjectSecurity, userTokenCreatedHTML(d), userTokenCreatedText(d))
 	case core.MailInvite:
 		var d core.InviteMail
 		if err := decode(template, data, &d); err != nil {
-			return Message{}, err
+			return core.RenderedMail{}, err
 		}
 		d.OrgName, d.InviterEmail, d.Role, d.AcceptURL = clean(d.OrgName), clean(d.InviterEmail), clean(d.Role), clean(d.AcceptURL)
 		if err := required(template, "org_name", d.OrgName, "inviter_email", d.InviterEmail, "accept_url", d.AcceptURL); err != nil {
-			return Message{}, err
+			return core.RenderedMail{}, err
 		}
 		return build(inviteSubject(d), inviteHTML(d), inviteText(d))
 	default:
-		return Message{}, core.Errorf(core.EINVALID, "email: unknown template %q", template)
+		return core.RenderedMail{}, core.Errorf(core.EINVALID, "email: unknown template %q", template)
 	}
 }
 
@@ -127,10 +121,10 @@ func orUnknown(s string) string {
 	return s
 }
 
-func build(subject string, html templ.Component, text string) (Message, error) {
+func build(subject string, html templ.Component, text string) (core.RenderedMail, error) {
 	var buf bytes.Buffer
 	if err := html.Render(context.Background(), &buf); err != nil {
-		return Message{}, fmt.Errorf("email: render html: %w", err)
+		return core.RenderedMail{}, fmt.Errorf("email: render html: %w", err)
 	}
-	return Message{Subject: subject, HTML: buf.String(), Text: text}, nil
+	return core.RenderedMail{Subject: subject, HTML: buf.String(), Text: text}, nil
 }

@@ -1,0 +1,77 @@
+// Package app is tokenboard's composition root: the one place that assembles the program from
+// its parts (the SQLite store, the mail sender with the email templates, the token-use
+// recorder and the web server). The server command and the test harness both build through
+// New, so a new part is wired once; and no part below imports another part to wire it.
+package app
+
+import (
+	"context"
+	"log/slog"
+
+	tokenboard "github.com/tokenboard/tokenboard"
+	"github.com/tokenboard/tokenboard/internal/mail"
+	"github.com/tokenboard/tokenboard/internal/sqlite"
+	"github.com/tokenboard/tokenboard/internal/usage"
+	"github.com/tokenboard/tokenboard/views/email"
+	"github.com/tokenboard/tokenboard/web"
+)
+
+// Config is what the program decides at start-up, beyond the open database.
+type Config struct {
+	// BaseURL is the public URL (web.Config.BaseURL).
+	BaseURL string
+	// BehindProxy trusts X-Forwarded-For (web.Config.BehindProxy).
+	BehindProxy bool
+	// Transport delivers mail; MailFrom is the From address (empty: the transport's default).
+	Transport mail.Transport
+	MailFrom  string
+	// Logger receives every part's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// App is tokenboard assembled. Nothing runs yet: the caller runs Sender.Run, Uses.Run (or
+// flushes Uses itself) and Server.Serve, and flushes Uses once the server has stopped.
+type App struct {
+	Server *web.Server
+	// Sender delivers the outbox; the store wakes it after each commit that queues mail.
+	Sender *mail.Sender
+	// Uses records token uses ("last used") in memory and saves them in batches.
+	Uses *usage.Recorder
+}
+
+// New assembles tokenboard on db, which the caller opened (and closes after the App stops).
+func New(ctx context.Context, db *sqlite.DB, cfg Config) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	sender := mail.NewSender(db, mail.RenderFunc(email.Render), cfg.Transport, cfg.MailFrom, cfg.Logger)
+	db.MailQueued = sender.Wake
+	uses := usage.NewRecorder(db, cfg.Logger)
+	srv, err := web.New(ctx, web.Config{
+		BaseURL:     cfg.BaseURL,
+		BehindProxy: cfg.BehindProxy,
+		Services:    services(db, uses),
+		Static:      tokenboard.StaticFS(),
+		Logger:      cfg.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &App{Server: srv, Sender: sender, Uses: uses}, nil
+}
+
+// services returns the web layer's services, all implemented by the database, with uses
+// recording token use.
+func services(db *sqlite.DB, uses *usage.Recorder) web.Services {
+	return web.Services{
+		Users:        db,
+		Orgs:         db,
+		Secrets:      db,
+		Tokens:       db,
+		OrgTokens:    db,
+		UserTokens:   db,
+		Integrations: db,
+		Releases:     db,
+		Usage:        uses,
+	}
+}

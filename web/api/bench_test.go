@@ -1,0 +1,83 @@
+package api_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tokenboard/tokenboard/internal/app"
+	"github.com/tokenboard/tokenboard/internal/apptest"
+	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/internal/demo"
+	"github.com/tokenboard/tokenboard/internal/mail"
+	"github.com/tokenboard/tokenboard/internal/sqlite"
+)
+
+// BenchmarkAPIRequest measures the server's own CPU per request, in process and without the
+// network (BENCHMARKS.md, "API load"): the four requests of scripts/loadtest.sh, plus two that
+// split the org token's cost: its authentication alone (GET /api/0/) and a one-release page.
+func BenchmarkAPIRequest(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "tokenboard.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.BaseURL, db.PasswordCost = "http://127.0.0.1:9000", 4
+	if err := demo.Seed(core.WithActor(ctx, core.Actor{Operator: true}), db, "password-1234", io.Discard); err != nil {
+		b.Fatal(err)
+	}
+	fixtures, err := apptest.OpenFixtureDB(filepath.Join(dir, "tokenboard.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fixtures.Close()
+	orgToken, _ := apptest.InsertOrgToken(ctx, fixtures, db.BaseURL, "acme", "CI", nil)
+	userToken, _ := apptest.InsertUserToken(ctx, fixtures, "owner@acme.test",
+		core.NewScopeSet(core.ScopeOrgRead, core.ScopeProjectReleases), nil)
+	unknownToken, _ := core.GenerateUserToken()
+
+	parts, err := app.New(ctx, db, app.Config{BaseURL: db.BaseURL, Transport: mail.NewFileTransport(filepath.Join(dir, "mail")),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	handler := parts.Server.Handler()
+	do := func(method, path, token, body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		return rec
+	}
+	for _, v := range []string{"1", "2", "3", "4", "5"} {
+		do(http.MethodPost, "/api/0/organizations/acme/releases/", orgToken, `{"version":"1.0.`+v+`","projects":["web"]}`)
+	}
+	for _, sc := range []struct {
+		name, path, token string
+		status            int
+	}{
+		{"floor", "/_health", "", http.StatusOK},
+		{"user-token-org-detail", "/api/0/organizations/acme/", userToken, http.StatusOK},
+		{"org-token-releases", "/api/0/organizations/acme/releases/", orgToken, http.StatusOK},
+		{"org-token-index", "/api/0/", orgToken, http.StatusOK},
+		{"org-token-releases-1", "/api/0/organizations/acme/releases/?per_page=1", orgToken, http.StatusOK},
+		{"unknown-token", "/api/0/organizations/acme/", unknownToken, http.StatusUnauthorized},
+	} {
+		b.Run(sc.name, func(b *testing.B) {
+			for b.Loop() {
+				if rec := do(http.MethodGet, sc.path, sc.token, ""); rec.Code != sc.status {
+					b.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+			}
+		})
+	}
+}

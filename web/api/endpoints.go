@@ -1,0 +1,77 @@
+// Package api is tokenboard's /api/0 surface: the part of Sentry's REST API that clients such
+// as sentry-cli use, and the token-management endpoints. It authenticates bearer tokens (or
+// the session), applies the one table of what each route requires (scopes.go), reads JSON
+// bodies field by field and writes Sentry's shapes and error bodies. It knows nothing of the
+// screens (web/ui); the web package mounts both in one route table.
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/web/session"
+)
+
+// Services are the core services the API calls.
+type Services struct {
+	Orgs core.OrgService
+	// Tokens authenticates the bearer tokens.
+	Tokens       core.TokenAuthenticator
+	UserTokens   core.UserTokenService
+	OrgTokens    core.OrgTokenService
+	Integrations core.IntegrationService
+	Releases     core.ReleaseService
+	// Usage notes each authenticated request's token use ("last used"); nil records nothing.
+	// It must not write to the database per request: internal/usage batches.
+	Usage core.TokenUseRecorder
+}
+
+// Config is what the API needs from the server that mounts it.
+type Config struct {
+	// BaseURL is the public URL, for the links of the Link header and of shapes.
+	BaseURL  string
+	Services Services
+	// Sessions authenticate the requests that carry no Authorization header.
+	Sessions *session.Store
+	// Now is the clock.
+	Now func() time.Time
+}
+
+// Endpoints holds the API's handlers and middleware, as methods; web's route table mounts
+// them.
+type Endpoints struct {
+	cfg      Config
+	svc      Services
+	sessions *session.Store
+	now      func() time.Time
+}
+
+// New returns the endpoints.
+func New(cfg Config) *Endpoints {
+	if cfg.Services.Usage == nil {
+		cfg.Services.Usage = discardUses{}
+	}
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return time.Now().UTC() }
+	}
+	return &Endpoints{cfg: cfg, svc: cfg.Services, sessions: cfg.Sessions, now: cfg.Now}
+}
+
+// WriteError writes Sentry's error bodies for a status and message that web's error handler
+// has mapped: {"field": ["message"]} for validation errors, {"detail": "message"} otherwise.
+func WriteError(c echo.Context, status int, message string, fields map[string]string) error {
+	if status == http.StatusUnauthorized {
+		c.Response().Header().Set("WWW-Authenticate", `xBasic realm="api"`)
+	}
+	if len(fields) > 0 && status == http.StatusBadRequest {
+		body := map[string][]string{}
+		for f, m := range fields {
+			body[f] = []string{m}
+		}
+		return c.JSON(status, body)
+	}
+	return c.JSON(status, map[string]string{"detail": message})
+}

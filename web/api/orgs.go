@@ -1,0 +1,201 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/web/request"
+)
+
+// The organization, team, member and project endpoints of Sentry's API. Authorize has
+// checked the caller's scopes (apiRoutes) and loaded the organization before any runs.
+
+// Index answers GET /api/0/: who the credentials speak for. Sentry answers 200 even
+// without credentials ("auth": null, "user": null); a session has a user but no token, so
+// "auth" is null for it too. sentry-cli's "info" reads this.
+func (s *Endpoints) Index(c echo.Context) error {
+	body := apiIndex{Version: "0"}
+	if p := currentPrincipal(c); p != nil {
+		body.Auth = &apiAuthInfo{Scopes: p.Scopes.Names()}
+	}
+	if u := request.User(c); u != nil {
+		body.User = userJSON(u)
+	}
+	return c.JSON(http.StatusOK, body)
+}
+
+// Orgs answers GET /api/0/organizations/: the caller's organizations (an
+// integration token's own).
+func (s *Endpoints) Orgs(c echo.Context) error {
+	ctx := c.Request().Context()
+	var orgs []core.Org
+	if p := currentPrincipal(c); p != nil && p.User == nil {
+		org, err := s.svc.Orgs.OrgByID(ctx, p.OrgID)
+		if err != nil {
+			return err
+		}
+		orgs = append(orgs, *org)
+	} else {
+		ms, err := s.svc.Orgs.UserMemberships(ctx, request.User(c).ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			orgs = append(orgs, m.Org)
+		}
+	}
+	return paginate(s, c, orgs, func(o core.Org) apiOrg { return s.orgJSON(&o) })
+}
+
+// Org answers GET /api/0/organizations/:org/.
+func (s *Endpoints) Org(c echo.Context) error {
+	return c.JSON(http.StatusOK, s.orgDetailJSON(currentAPIOrg(c)))
+}
+
+// OrgUpdate answers PUT /api/0/organizations/:org/: renames the organization.
+// tokenboard's slugs never change, so a different slug is refused rather than ignored.
+func (s *Endpoints) OrgUpdate(c echo.Context) error {
+	o := currentAPIOrg(c)
+	body, err := readJSON(c)
+	if err != nil {
+		return err
+	}
+	name, hasName := body.str("name")
+	if slug, ok := body.str("slug"); ok && slug != o.Org.Slug {
+		body.errs["slug"] = "The slug cannot be changed."
+	}
+	if err := body.err(); err != nil {
+		return err
+	}
+	if hasName {
+		org, err := s.svc.Orgs.UpdateOrg(c.Request().Context(), o.Org.ID, name)
+		if err != nil {
+			return apiErr(err)
+		}
+		o.Org = org
+	}
+	return c.JSON(http.StatusOK, s.orgDetailJSON(o))
+}
+
+// Members answers GET /api/0/organizations/:org/members/.
+func (s *Endpoints) Members(c echo.Context) error {
+	members, err := s.svc.Orgs.Members(c.Request().Context(), currentAPIOrg(c).Org.ID)
+	if err != nil {
+		return err
+	}
+	return paginate(s, c, members, memberJSON)
+}
+
+// Teams answers GET /api/0/organizations/:org/teams/.
+func (s *Endpoints) Teams(c echo.Context) error {
+	teams, err := s.svc.Orgs.Teams(c.Request().Context(), currentAPIOrg(c).Org.ID)
+	if err != nil {
+		return err
+	}
+	return paginate(s, c, teams, teamJSON)
+}
+
+// TeamCreate answers POST /api/0/organizations/:org/teams/ with the new team (201).
+func (s *Endpoints) TeamCreate(c echo.Context) error {
+	body, err := readJSON(c)
+	if err != nil {
+		return err
+	}
+	name, _ := body.str("name")
+	slug, _ := body.str("slug")
+	if name == "" && slug == "" {
+		body.errs["name"] = "This field is required."
+	}
+	if name == "" {
+		name = slug
+	}
+	if err := body.err(); err != nil {
+		return err
+	}
+	team, err := s.svc.Orgs.CreateTeam(c.Request().Context(), currentAPIOrg(c).Org.ID, slug, name)
+	if err != nil {
+		return apiErr(err)
+	}
+	return c.JSON(http.StatusCreated, teamJSON(*team))
+}
+
+// OrgProjects answers GET /api/0/organizations/:org/projects/ (sentry-cli's
+// "projects list"), by slug.
+func (s *Endpoints) OrgProjects(c echo.Context) error {
+	ctx, orgID := c.Request().Context(), currentAPIOrg(c).Org.ID
+	projects, err := s.svc.Orgs.Projects(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	teams, err := s.svc.Orgs.Teams(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	return paginate(s, c, projects, func(p core.Project) apiProject { return projectJSON(p, teams) })
+}
+
+// TeamProjectCreate answers POST /api/0/teams/:org/:team/projects/ with the new
+// project (201).
+func (s *Endpoints) TeamProjectCreate(c echo.Context) error {
+	ctx, orgID := c.Request().Context(), currentAPIOrg(c).Org.ID
+	teams, err := s.svc.Orgs.Teams(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	team := pathParam(c, "team")
+	found := false
+	for _, t := range teams {
+		found = found || t.Slug == team
+	}
+	if !found {
+		return core.Errorf(core.ENOTFOUND, msgNotFound)
+	}
+	body, err := readJSON(c)
+	if err != nil {
+		return err
+	}
+	name := body.required("name")
+	slug, _ := body.str("slug")
+	if err := body.err(); err != nil {
+		return err
+	}
+	p, err := s.svc.Orgs.CreateProject(ctx, orgID, team, slug, name)
+	if err != nil {
+		return apiErr(err)
+	}
+	return c.JSON(http.StatusCreated, projectJSON(*p, teams))
+}
+
+// apiProjectParam loads the project a /projects/:org/:project/ route names.
+func (s *Endpoints) apiProjectParam(c echo.Context) (*core.Project, error) {
+	p, err := s.svc.Orgs.ProjectBySlug(c.Request().Context(), currentAPIOrg(c).Org.ID, pathParam(c, "project"))
+	return p, apiErr(err)
+}
+
+// Project answers GET /api/0/projects/:org/:project/.
+func (s *Endpoints) Project(c echo.Context) error {
+	p, err := s.apiProjectParam(c)
+	if err != nil {
+		return err
+	}
+	o := currentAPIOrg(c)
+	teams, err := s.svc.Orgs.Teams(c.Request().Context(), o.Org.ID)
+	if err != nil {
+		return err
+	}
+	out := projectJSON(*p, teams)
+	org := s.orgJSON(o.Org)
+	out.Organization = &org
+	return c.JSON(http.StatusOK, out)
+}
+
+// ProjectDelete answers DELETE /api/0/projects/:org/:project/ with 204.
+func (s *Endpoints) ProjectDelete(c echo.Context) error {
+	err := s.svc.Orgs.DeleteProject(c.Request().Context(), currentAPIOrg(c).Org.ID, pathParam(c, "project"))
+	if err != nil {
+		return apiErr(err)
+	}
+	return c.NoContent(http.StatusNoContent)
+}

@@ -1,0 +1,51 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/views"
+)
+
+// releasesPageSize is how many releases one page of the Releases screen shows.
+const releasesPageSize = 50
+
+// ReleasesPage answers GET /settings/:org/releases/?project=slug&page=N: the releases of
+// one project (the first by slug unless chosen), newest first.
+func (s *Screens) ReleasesPage(c echo.Context) error {
+	ctx, org := c.Request().Context(), currentOrg(c).Org
+	projects, err := s.svc.Orgs.Projects(ctx, org.ID)
+	if err != nil {
+		return err
+	}
+	v := views.ReleasesView{Now: s.now()}
+	for _, pr := range projects {
+		v.Projects = append(v.Projects, views.ProjectTab{Project: pr, URL: orgURL(c, "releases/?project="+url.QueryEscape(pr.Slug))})
+	}
+	if len(projects) > 0 {
+		v.Project = &projects[0]
+		if slug := c.QueryParam("project"); slug != "" {
+			v.Project = nil
+			for i := range projects {
+				if projects[i].Slug == slug {
+					v.Project = &projects[i]
+				}
+			}
+			if v.Project == nil {
+				return core.Errorf(core.ENOTFOUND, "The project does not exist.")
+			}
+		}
+		pageNo := pageNumber(c)
+		releases, err := s.svc.Releases.Releases(ctx, org.ID, v.Project.ID,
+			core.Page{Offset: (pageNo - 1) * releasesPageSize, Limit: releasesPageSize + 1})
+		if err != nil {
+			return err
+		}
+		base := c.Request().URL.Path + "?project=" + url.QueryEscape(v.Project.Slug)
+		v.Pager, v.Releases = pager(base, pageNo, releasesPageSize, releases)
+	}
+	return s.render(c, http.StatusOK, views.Releases(s.page(c, "Releases", views.NavReleases), v))
+}

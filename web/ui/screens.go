@@ -1,0 +1,53 @@
+// Package ui is the HTML surface of tokenboard: the sign-in, account and organization settings
+// screens. Its handlers read forms, call one service method and render a views component; on a
+// validation error they render the form again with the input and the messages. It knows
+// nothing of the /api/0 surface (web/api); the web package mounts both in one route table.
+package ui
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/web/session"
+)
+
+// Services are the core services the screens call.
+type Services struct {
+	Users        core.UserService
+	Orgs         core.OrgService
+	UserTokens   core.UserTokenService
+	OrgTokens    core.OrgTokenService
+	Integrations core.IntegrationService
+	Releases     core.ReleaseService
+}
+
+// Config is what the screens need from the server that mounts them.
+type Config struct {
+	Services Services
+	Sessions *session.Store
+	Logger   *slog.Logger
+	// AssetVersion is appended to static URLs (see web's assetVersion).
+	AssetVersion string
+	// Now is the clock.
+	Now func() time.Time
+}
+
+// Screens holds the screens' handlers and middleware, as methods; web's route table mounts
+// them.
+type Screens struct {
+	svc          Services
+	sessions     *session.Store
+	log          *slog.Logger
+	logins       *failureLimiter
+	assetVersion string
+	now          func() time.Time
+}
+
+// New returns the screens.
+func New(cfg Config) *Screens {
+	return &Screens{
+		svc: cfg.Services, sessions: cfg.Sessions, log: cfg.Logger,
+		logins: newFailureLimiter(cfg.Now), assetVersion: cfg.AssetVersion, now: cfg.Now,
+	}
+}

@@ -1,0 +1,166 @@
+package ui
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/views"
+	"github.com/tokenboard/tokenboard/web/request"
+)
+
+// The Account > User Auth Tokens screens (SPEC 3.4). The service scopes every query to the
+// signed-in user, so another user's token id answers 404 like one that never existed.
+
+const userTokensPath = "/settings/account/api/auth-tokens/"
+
+func userTokenPath(id int64) string { return userTokensPath + strconv.FormatInt(id, 10) + "/" }
+
+// maskUserToken is how a user token shows everywhere after creation: no prefix (SPEC 2).
+func maskUserToken(t *core.UserToken) string {
+	return core.MaskToken(core.TokenUser, t.LastChars, false)
+}
+
+// userTokenID reads the :id path parameter of a user token.
+func userTokenID(c echo.Context) (int64, error) {
+	return request.PathID(c, "id", "Invalid token ID")
+}
+
+// UserTokensPage answers GET /settings/account/api/auth-tokens/.
+func (s *Screens) UserTokensPage(c echo.Context) error {
+	tokens, err := s.svc.UserTokens.UserTokens(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	v := views.UserTokensView{NewURL: userTokensPath + "new-token/", Now: s.now()}
+	for _, t := range tokens {
+		v.Rows = append(v.Rows, views.UserTokenRow{
+			Token: t, Masked: maskUserToken(&t),
+			EditURL: userTokenPath(t.ID), RevokeURL: userTokenPath(t.ID) + "revoke/",
+		})
+	}
+	return s.render(c, http.StatusOK, views.UserTokens(s.page(c, "User Auth Tokens", views.NavUserTokens), v))
+}
+
+// newUserTokenView is the empty create form.
+func newUserTokenView() views.NewUserTokenView {
+	return views.NewUserTokenView{
+		Action: userTokensPath + "new-token/", CancelURL: userTokensPath,
+		Permissions: core.Permissions{}, Expiration: core.ExpiryNever,
+	}
+}
+
+// UserTokenNewPage answers GET /settings/account/api/auth-tokens/new-token/.
+func (s *Screens) UserTokenNewPage(c echo.Context) error {
+	return s.render(c, http.StatusOK, views.NewUserToken(s.page(c, "Create New Token", views.NavUserTokens), newUserTokenView()))
+}
+
+// UserTokenCreate answers POST /settings/account/api/auth-tokens/new-token/. On success
+// it renders the one-time display itself, with no-store: the token is in this response and
+// nowhere else, never in a redirect, a flash or a cookie. On a validation error the form comes
+// back with everything that was entered.
+func (s *Screens) UserTokenCreate(c echo.Context) error {
+	v := newUserTokenView()
+	v.Name = c.FormValue("name")
+	v.Permissions = permissionsFromForm(c)
+	v.Expiration, v.ExpirationDate = c.FormValue("expiration"), c.FormValue("expiration_date")
+
+	fields := views.FieldErrors{}
+	scopes, err := v.Permissions.Scopes()
+	mergeFieldErrors(fields, err)
+	expiresAt, err := s.expiryFromForm(c)
+	mergeFieldErrors(fields, err)
+	if len(fields) == 0 {
+		_, plain, err := s.svc.UserTokens.CreateUserToken(c.Request().Context(),
+			core.NewUserToken{Name: v.Name, Scopes: scopes, ExpiresAt: expiresAt})
+		if err == nil {
+			request.NoStore(c)
+			reveal := views.TokenRevealView{Token: plain, DoneURL: userTokensPath, DoneLabel: "I've saved it"}
+			return s.render(c, http.StatusOK, views.UserTokenCreated(s.page(c, "Create New Token", views.NavUserTokens), reveal))
+		}
+		if !isInvalid(err) {
+			return err
+		}
+		fields = formErrors(err)
+	}
+	v.Errors = fields
+	return s.render(c, http.StatusBadRequest, views.NewUserToken(s.page(c, "Create New Token", views.NavUserTokens), v))
+}
+
+// mergeFieldErrors adds the messages of a validation error to fields; nil adds nothing.
+func mergeFieldErrors(fields views.FieldErrors, err error) {
+	if err == nil {
+		return
+	}
+	for k, msg := range formErrors(err) {
+		if _, ok := fields[k]; !ok {
+			fields[k] = msg
+		}
+	}
+}
+
+// userTokenFromPath loads the signed-in user's token named by :id.
+func (s *Screens) userTokenFromPath(c echo.Context) (*core.UserToken, error) {
+	id, err := userTokenID(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.UserTokens.UserToken(c.Request().Context(), id)
+}
+
+func (s *Screens) renderEditUserToken(c echo.Context, status int, t *core.UserToken, name string, errs views.FieldErrors) error {
+	v := views.EditUserTokenView{
+		Token: *t, Masked: maskUserToken(t), Action: userTokenPath(t.ID), CancelURL: userTokensPath,
+		Name: name, Errors: errs, Now: s.now(),
+	}
+	return s.render(c, status, views.EditUserToken(s.page(c, "Edit User Auth Token", views.NavUserTokens), v))
+}
+
+// UserTokenEditPage answers GET /settings/account/api/auth-tokens/:id/.
+func (s *Screens) UserTokenEditPage(c echo.Context) error {
+	t, err := s.userTokenFromPath(c)
+	if err != nil {
+		return err
+	}
+	return s.renderEditUserToken(c, http.StatusOK, t, t.Name, nil)
+}
+
+// UserTokenRename answers POST /settings/account/api/auth-tokens/:id/: only the name
+// changes, and it may be cleared.
+func (s *Screens) UserTokenRename(c echo.Context) error {
+	t, err := s.userTokenFromPath(c)
+	if err != nil {
+		return err
+	}
+	name := c.FormValue("name")
+	_, err = s.svc.UserTokens.RenameUserToken(c.Request().Context(), t.ID, name)
+	if isInvalid(err) {
+		return s.renderEditUserToken(c, http.StatusBadRequest, t, name, formErrors(err))
+	} else if err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, userTokensPath, "Saved the token's name.")
+}
+
+// UserTokenRevoke answers POST /settings/account/api/auth-tokens/:id/revoke/, after the
+// confirmation (the dialog, or the server's page without JavaScript).
+func (s *Screens) UserTokenRevoke(c echo.Context) error {
+	t, err := s.userTokenFromPath(c)
+	if err != nil {
+		return err
+	}
+	masked := maskUserToken(t)
+	ok, err := s.confirmed(c, views.NavUserTokens, views.ConfirmView{
+		Heading: "Revoke Token", Message: views.RevokeMessage(masked),
+		ConfirmLabel: "Revoke", CancelURL: userTokensPath,
+	})
+	if !ok || err != nil {
+		return err
+	}
+	if err := s.svc.UserTokens.RevokeUserToken(c.Request().Context(), t.ID); err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, userTokensPath, "Revoked the token.")
+}
