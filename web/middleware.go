@@ -40,6 +40,11 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			route = "(unrouted)"
 		}
 		status := c.Response().Status
+		if route == forwardAuthPath && status < 500 {
+			// A proxy asks on every request it serves: a line each would be the proxy's
+			// access log again. Failed authentications are counted by the failed-auth limit.
+			return nil
+		}
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError

@@ -46,7 +46,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if status >= 500 {
 		s.log.Error("request failed", "route", c.Path(), "err", err)
 	}
-	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+	if strings.HasPrefix(c.Request().URL.Path, "/api/") || c.Request().URL.Path == forwardAuthPath {
 		if err := api.WriteError(c, status, message, fields); err != nil {
 			s.log.Error("writing API error", "err", err)
 		}

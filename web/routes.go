@@ -28,6 +28,10 @@ func (s *Server) routes() {
 	e.Use(middleware.BodyLimit("1M"))
 
 	e.GET("/_health", s.handleHealth)
+	// Forward authentication for reverse proxies (web/api/forwardauth.go). Outside the
+	// session and CSRF group: a proxy forwards the client's headers, not a session of ours,
+	// and the answer is the API's. No trailing-slash redirect: proxies treat a 3xx as an error.
+	e.GET(forwardAuthPath, s.api.Verify)
 	e.GET("/static/*", s.handleStatic)
 
 	// Everything below reads the session and is protected against cross-site requests.
@@ -142,11 +146,20 @@ func (s *Server) routes() {
 	sentry.PUT("/projects/:org/:project/releases/:version/", s.api.ReleaseUpdate)
 	sentry.DELETE("/projects/:org/:project/releases/:version/", s.api.ReleaseDelete)
 
+	// Token introspection (RFC 7662) for services holding an internal integration token.
+	// Outside the Sentry table (apiRoutes): it is not a Sentry route, and Introspect itself
+	// decides who may call it. Bearer callers skip CSRF, as everywhere under /api/0.
+	rest.POST("/introspect/", s.api.Introspect)
+
 	rest.Any("/*", api.NotFound)
 }
 
+// forwardAuthPath is the forward-auth endpoint reverse proxies call on every request.
+const forwardAuthPath = "/_auth/verify"
+
 func skipTrailingSlash(path string) bool {
-	return strings.HasPrefix(path, "/static/") || path == "/_health" || strings.HasSuffix(path, "/")
+	return strings.HasPrefix(path, "/static/") || path == "/_health" || path == forwardAuthPath ||
+		strings.HasSuffix(path, "/")
 }
 
 // sameOrigin refuses unsafe requests whose Origin header names another site, for clients that

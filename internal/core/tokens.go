@@ -22,6 +22,8 @@ type OrgToken struct {
 	LastUsedAt        *time.Time
 	LastUsedProjectID int64
 	LastUsedProject   string
+	// LastUsedTarget is the host and path of the last forward-auth use ("" when none).
+	LastUsedTarget string
 }
 
 // NewOrgToken is what the create form and the API submit.
@@ -248,6 +250,8 @@ type Principal struct {
 	// Scopes are the token's own scopes, expanded.
 	Scopes    ScopeSet
 	ExpiresAt *time.Time
+	// CreatedAt is when the token was issued (introspection's "iat").
+	CreatedAt time.Time
 }
 
 // TokenAuthenticator finds the live token behind a parsed bearer token.

@@ -12,7 +12,10 @@ type TokenUse struct {
 	TokenID int64
 	// ProjectID is 0 when the request concerned no single project.
 	ProjectID int64
-	At        time.Time
+	// Target is the host and path a reverse proxy asked about through forward
+	// authentication ("files.example.com/symbols/app.pdb"), "" for other uses.
+	Target string
+	At     time.Time
 }
 
 // TokenUseRecorder takes note of token uses. The API calls it on every authenticated request,
@@ -22,8 +25,9 @@ type TokenUseRecorder interface {
 }
 
 // TokenUseStore saves token uses as each token's "last used" (and, for org tokens, "last used
-// in project"): one batch, one transaction. A use older than the stored one changes nothing,
-// and a use without a project keeps the stored project.
+// in project"; for every kind, the last forward-auth target): one batch, one transaction. A
+// use older than the stored one changes nothing, and a use without a project or target keeps
+// the stored one.
 type TokenUseStore interface {
 	SaveTokenUses(ctx context.Context, uses []TokenUse) error
 }

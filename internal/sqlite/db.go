@@ -46,6 +46,8 @@ type DB struct {
 	cache caches
 	// stmts holds the prepared statements of the per-request queries, by text.
 	stmts sync.Map
+	// tokenLookups counts bearer-token lookups that reached the database (TokenLookups).
+	tokenLookups atomic.Int64
 }
 
 // Open opens (creating if needed) the database file at path and applies pending migrations.

@@ -21,7 +21,8 @@ const orgTokenPageMax = 500
 // project lookup.
 const orgTokenColumns = `t.id, t.org_id, t.name, t.last_chars, t.scopes, coalesce(t.created_by, 0), t.created_at,
 	t.expires_at, t.last_used_at, coalesce(t.last_used_project_id, 0),
-	coalesce((SELECT p.slug FROM projects p WHERE p.id = t.last_used_project_id), '')`
+	coalesce((SELECT p.slug FROM projects p WHERE p.id = t.last_used_project_id), ''),
+	` + orgTokenLastTarget
 
 // orgTokenListQuery is one page of an organization's live tokens in Sentry's order. Its WHERE
 // and ORDER BY match the partial index org_tokens_list term for term, so SQLite walks the
@@ -37,7 +38,7 @@ func scanOrgToken(row interface{ Scan(...any) error }) (*core.OrgToken, error) {
 	var created int64
 	var expires, lastUsed sql.NullInt64
 	err := row.Scan(&t.ID, &t.OrgID, &t.Name, &t.LastChars, &scopes, &t.CreatedBy, &created,
-		&expires, &lastUsed, &t.LastUsedProjectID, &t.LastUsedProject)
+		&expires, &lastUsed, &t.LastUsedProjectID, &t.LastUsedProject, &t.LastUsedTarget)
 	if err != nil {
 		return nil, err
 	}

@@ -50,6 +50,6 @@ func (db *DB) SaveTokenUses(ctx context.Context, uses []core.TokenUse) error {
 				return err
 			}
 		}
-		return nil
+		return saveUseTargets(ctx, tx, uses)
 	})
 }

@@ -41,7 +41,8 @@ func NewRecorder(store core.TokenUseStore, log *slog.Logger) *Recorder {
 }
 
 // RecordTokenUse notes a use in memory; it never blocks on the database. Of the uses of one
-// token since the last save, the latest time is kept, and the latest project named.
+// token since the last save, the latest time is kept, and the latest project and forward-auth
+// target named.
 func (r *Recorder) RecordTokenUse(u core.TokenUse) {
 	k := key{u.Kind, u.TokenID}
 	r.mu.Lock()
@@ -52,14 +53,17 @@ func (r *Recorder) RecordTokenUse(u core.TokenUse) {
 	r.mu.Unlock()
 }
 
-// merge combines two uses of one token: the later time, and the project of the later use that
-// named one.
+// merge combines two uses of one token: the later time, and the project and target of the
+// later use that named one.
 func merge(older, newer core.TokenUse) core.TokenUse {
 	if newer.At.Before(older.At) {
 		older, newer = newer, older
 	}
 	if newer.ProjectID == 0 {
 		newer.ProjectID = older.ProjectID
+	}
+	if newer.Target == "" {
+		newer.Target = older.Target
 	}
 	return newer
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -70,19 +71,32 @@ func (s *Endpoints) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok {
 			return s.sessions.LoadActor(next)(c)
 		}
-		parsed, err := core.ParseToken(raw)
+		p, err := s.authenticateBearer(c.Request().Context(), raw, "")
 		if err != nil {
 			return err
 		}
-		p, err := s.svc.Tokens.AuthenticateToken(c.Request().Context(), parsed)
-		if err != nil {
-			return err
-		}
-		s.svc.Usage.RecordTokenUse(core.TokenUse{Kind: p.Kind, TokenID: p.TokenID, At: s.now()})
 		c.Set(ctxPrincipal, p)
 		request.SetActor(c, core.Actor{User: p.User, Token: p})
 		return next(c)
 	}
+}
+
+// authenticateBearer is the one way a bearer token is authenticated, for /api/0 and for the
+// forward-auth endpoint alike: the token's shape and checksum are checked by core.ParseToken
+// before any database work, then one lookup by hash finds the live token, and the use is
+// noted for "last used" (target is the forwarded host and path, "" for the API's own routes).
+// Errors are EUNAUTHORIZED with Sentry's messages.
+func (s *Endpoints) authenticateBearer(ctx context.Context, raw, target string) (*core.Principal, error) {
+	parsed, err := core.ParseToken(raw)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.svc.Tokens.AuthenticateToken(ctx, parsed)
+	if err != nil {
+		return nil, err
+	}
+	s.svc.Usage.RecordTokenUse(core.TokenUse{Kind: p.Kind, TokenID: p.TokenID, Target: target, At: s.now()})
+	return p, nil
 }
 
 // SessionOnly guards the token-management endpoints: a bearer token can never mint or revoke
