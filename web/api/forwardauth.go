@@ -28,6 +28,9 @@ const (
 	HeaderUser      = "X-Tokenboard-User"
 	HeaderScopes    = "X-Tokenboard-Scopes"
 	HeaderTokenID   = "X-Tokenboard-Token-Id"
+	// HeaderDetail carries a 401 or 403's message, the "detail" of its body, for proxies that
+	// pass on a refusal's headers but not its body (nginx).
+	HeaderDetail = "X-Tokenboard-Detail"
 )
 
 // maxVerifyQuery bounds the auth URL's query: it is written by the operator, so anything
@@ -101,6 +104,16 @@ func verifyConfigError(format string, args ...any) error {
 // (core.EffectiveScopes); without org= it is checked against its own scopes, and the role is
 // not consulted. Org and integration tokens act only in their own organization.
 func (s *Endpoints) Verify(c echo.Context) error {
+	err := s.verify(c)
+	if code := core.ErrorCode(err); code == core.EUNAUTHORIZED || code == core.EFORBIDDEN {
+		// nginx's auth_request keeps the status and headers of a refusal but not its body;
+		// the documented snippet rebuilds Sentry's body from this header.
+		c.Response().Header().Set(HeaderDetail, core.ErrorMessage(err))
+	}
+	return err
+}
+
+func (s *Endpoints) verify(c echo.Context) error {
 	need, err := ParseVerifyQuery(c.Request().URL.RawQuery)
 	if err != nil {
 		return err
