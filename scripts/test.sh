@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian machine: installs what the tests need (Chromium for
-# the browser tests, the sentry-cli npm package for the client tests), then checks formatting,
+# the browser tests, the sentry-cli npm package for the client tests, nginx for the
+# forward-auth test), then checks formatting,
 # generated code and vet, and runs every test with the race detector.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,14 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt-get install -y -qq chromium >/dev/null
 fi
 chromium --version 2>/dev/null | grep -v 'unexpected operator' || true
+# nginx for the forward-auth test (web/forwardauth), which runs the README's snippet.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq nginx >/dev/null
+fi
+# A test whose tool is missing fails here instead of skipping.
+export TOKENBOARD_REQUIRE_TOOLS=1
 if [ ! -x node_modules/@sentry/cli-linux-x64/bin/sentry-cli ]; then
   npm install --no-save --no-audit --no-fund --ignore-scripts @sentry/cli-linux-x64@3.8.0 >/dev/null
 fi

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# The forward-authentication load test of BENCHMARKS.md ("Forward authentication"): builds
+# tokenboard, serves it on loopback with the demo data and an org token, starts nginx (as root,
+# its own prefix) with docs/nginx-forward-auth.conf, the snippet the README shows, in front of
+# an upstream that nginx itself answers, and runs wrk (2 threads, CONNS connections, DURATION
+# each, ROUNDS rounds interleaved; the median round is reported) on:
+#
+#   floor     GET /_health                              tokenboard's own floor
+#   verify    GET /_auth/verify?scope=org:ci&org=acme   org token, straight to tokenboard
+#   noauth    GET /x through nginx                      the same proxy location, no auth_request
+#   auth      GET /x through nginx                      the snippet's location: auth_request
+#
+# Targets: verify >= 0.9 x floor; auth >= 0.7 x noauth.
+# Usage: sudo scripts/fwdauth-load.sh   (PORT, DURATION, CONNS and ROUNDS may be set)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PORT=${PORT:-19421}
+DURATION=${DURATION:-10s}
+CONNS=${CONNS:-16}
+ROUNDS=${ROUNDS:-3}
+BASE="http://127.0.0.1:$PORT"
+AUTH="127.0.0.1:$((PORT + 1))"
+NOAUTH="127.0.0.1:$((PORT + 2))"
+UPSTREAM="127.0.0.1:$((PORT + 3))"
+work=$(mktemp -d)
+cleanup() {
+  if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; fi
+  if [ -n "${npid:-}" ]; then kill "$npid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)"; exit 1; }
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$NGINX" ] || { echo "nginx is required (apt-get install nginx)"; exit 1; }
+go build -o "$work/tokenboard" ./cmd/tokenboard
+go build -o "$work/mint-tokens" ./scripts/mint-tokens
+"$work/tokenboard" demo --data "$work/data" >/dev/null
+eval "$("$work/mint-tokens" --data "$work/data" --base-url "$BASE")"
+"$work/tokenboard" serve --data "$work/data" --addr "127.0.0.1:$PORT" --base-url "$BASE" 2>"$work/server.log" &
+pid=$!
+for _ in $(seq 100); do curl -sf "$BASE/_health" >/dev/null && break; sleep 0.1; done
+
+# nginx: the documented snippet, placeholders filled in, plus the same location without
+# auth_request and the upstream both proxy to.
+sed -e "s/TOKENBOARD_ADDR/127.0.0.1:$PORT/" -e "s/UPSTREAM_ADDR/$UPSTREAM/" -e "s/LISTEN_ADDR/$AUTH/" \
+  docs/nginx-forward-auth.conf >"$work/forward-auth.conf"
+cat >"$work/nginx.conf" <<CONF
+pid $work/nginx.pid;
+error_log $work/error.log warn;
+worker_processes 1;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $work/client_body;
+    proxy_temp_path $work/proxy;
+    fastcgi_temp_path $work/fastcgi;
+    uwsgi_temp_path $work/uwsgi;
+    scgi_temp_path $work/scgi;
+    include $work/forward-auth.conf;
+    server {
+        listen $NOAUTH;
+        location / {
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_pass http://protected_service;
+        }
+    }
+    server {
+        listen $UPSTREAM;
+        location / { return 200 "ok\n"; }
+    }
+}
+CONF
+"$NGINX" -p "$work" -c "$work/nginx.conf" -g 'daemon off;' &
+npid=$!
+for _ in $(seq 100); do curl -s -o /dev/null "http://$NOAUTH/x" && break; sleep 0.1; done
+
+check() { # expected-status url [header]
+  local got
+  got=$(curl -s -o /dev/null -w '%{http_code}' ${3:+-H "$3"} "$2")
+  [ "$got" = "$1" ] || { echo "$2 answered $got, want $1"; exit 1; }
+}
+check 200 "$BASE/_health"
+check 200 "$BASE/_auth/verify?scope=org:ci&org=acme" "Authorization: Bearer $ORG_TOKEN"
+check 200 "http://$NOAUTH/x"
+check 200 "http://$AUTH/x" "Authorization: Bearer $ORG_TOKEN"
+check 401 "http://$AUTH/x"
+
+results="$work/results"
+: >"$results"
+scenario() { # name url [header]
+  local name=$1 url=$2 out
+  shift 2
+  out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency ${1:+-H "$1"} "$url")
+  local rps p50 p99 non2xx
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out")
+  printf '%s %s %s %s %s\n' "$name" "$rps" "$p50" "$p99" "${non2xx:-0}" >>"$results"
+}
+
+wrk -t2 -c"$CONNS" -d2s "$BASE/_health" >/dev/null # warm up
+for round in $(seq "$ROUNDS"); do
+  scenario floor "$BASE/_health"
+  scenario verify "$BASE/_auth/verify?scope=org:ci&org=acme" "Authorization: Bearer $ORG_TOKEN"
+  scenario noauth "http://$NOAUTH/x"
+  scenario auth "http://$AUTH/x" "Authorization: Bearer $ORG_TOKEN"
+done
+
+echo
+echo "Machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end, $(go version | awk '{print $3}'), $("$NGINX" -v 2>&1 | awk '{print $3}'), $CONNS connections, $DURATION x $ROUNDS rounds"
+echo
+echo "| scenario | requests/s | ratio | p50 | p99 | non-2xx |"
+echo "|---|---:|---:|---:|---:|---:|"
+sort -k1,1 -k2,2g "$results" | awk -v rounds="$ROUNDS" '
+  { n[$1]++; if (n[$1] == int((rounds + 1) / 2)) median[$1] = $0 }
+  END {
+    split(median["floor"], fl, " "); split(median["noauth"], na, " ")
+    base["floor"] = fl[2]; base["verify"] = fl[2]; base["noauth"] = na[2]; base["auth"] = na[2]
+    label["floor"] = "(floor)"; label["noauth"] = "(base)"
+    split("floor verify noauth auth", order, " ")
+    for (i = 1; i <= 4; i++) {
+      split(median[order[i]], f, " ")
+      r = (order[i] in label) ? label[order[i]] : sprintf("%.2f x", f[2] / base[order[i]])
+      printf "| %s | %.0f | %s | %s | %s | %s |\n", f[1], f[2], r, f[3], f[4], f[5]
+    }
+  }'
