@@ -156,3 +156,47 @@ func TestInvitationSecretDoesNotOutliveDeliveryAndExpires(t *testing.T) {
 		t.Errorf("re-inviting after expiry: %v", err)
 	}
 }
+
+// Issue 10 item 9: an invitation link opened by an account with another email shows the
+// invited address and asks for confirmation; the server refuses to join without it.
+func TestInviteForAnotherEmailNeedsConfirmation(t *testing.T) {
+	app := apptest.Start(t)
+	owner := app.LoginAs(t, "owner@acme.test")
+	if r := owner.PostForm("/settings/acme/members/", url.Values{"email": {"invitee@example.com"}, "role": {"admin"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("invite: status %d", r.Status)
+	}
+	msg := app.SMTP.WaitFor(t, 1, 20*time.Second)[0]
+	i := strings.Index(msg.Text, "/accept-invite/")
+	path := strings.Fields(msg.Text[i:])[0]
+
+	gary := app.LoginAs(t, "owner@globex.test")
+	page := gary.Get(path)
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, "This invitation was sent to <strong>invitee@example.com</strong>, but you are signed in as <strong>owner@globex.test</strong>.") ||
+		!strings.Contains(page.Body, `name="confirm_email"`) {
+		t.Fatalf("invitation page for another account: status %d\n%s", page.Status, page.Body)
+	}
+	acme := app.Org(t, "acme").ID
+	isMember := func() bool {
+		u, err := app.DB.UserByEmail(context.Background(), "owner@globex.test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = app.DB.Membership(context.Background(), acme, u.ID)
+		return err == nil
+	}
+	for _, form := range []url.Values{nil, {"confirm_email": {"1"}}, {"confirm_email": {"owner@globex.test"}}} {
+		r := gary.PostForm(path, form)
+		if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "Confirm that you want to join with this account: the invitation was sent to invitee@example.com.") {
+			t.Fatalf("joining with %v: status %d, want 400 asking for confirmation", form, r.Status)
+		}
+		if isMember() {
+			t.Fatalf("joined without confirming (form %v)", form)
+		}
+	}
+	if r := gary.PostForm(path, url.Values{"confirm_email": {"Invitee@Example.com"}}); r.Status != http.StatusSeeOther || r.Location != "/settings/acme/" {
+		t.Fatalf("confirmed: status %d to %q", r.Status, r.Location)
+	}
+	if !isMember() {
+		t.Error("confirmed, but not a member")
+	}
+}
