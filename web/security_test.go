@@ -200,3 +200,21 @@ func TestInviteForAnotherEmailNeedsConfirmation(t *testing.T) {
 		t.Error("confirmed, but not a member")
 	}
 }
+
+// Issue 10 item 9: a user token cannot be created with org:ci, which no route lets a user
+// token use; the API answers a field error on scopes and creates nothing.
+func TestUserTokenWithOrgCIIsRefused(t *testing.T) {
+	app := apptest.Start(t)
+	member := app.LoginAs(t, "member@acme.test")
+	before := member.JSON(http.MethodGet, "/api/0/api-tokens/", nil).Body
+	for _, scopes := range [][]string{{"org:ci"}, {"org:read", "org:ci"}} {
+		r := member.JSON(http.MethodPost, "/api/0/api-tokens/", map[string]any{"name": "ci", "scopes": scopes})
+		want := `{"scopes":["` + core.MsgUserTokenOrgCI + `"]}`
+		if r.Status != http.StatusBadRequest || strings.TrimSpace(r.Body) != want {
+			t.Errorf("scopes %v: status %d %s, want 400 %s", scopes, r.Status, r.Body, want)
+		}
+	}
+	if after := member.JSON(http.MethodGet, "/api/0/api-tokens/", nil).Body; after != before {
+		t.Errorf("a token was created:\nbefore %s\nafter  %s", before, after)
+	}
+}

@@ -98,9 +98,12 @@ type NewUserToken struct {
 	ExpiresAt *time.Time
 }
 
+// MsgUserTokenOrgCI refuses org:ci on a user token.
+const MsgUserTokenOrgCI = "org:ci is only for organization auth tokens; a user token cannot use it."
+
 // Validate trims the name, expands the scopes through the hierarchy and checks every field,
 // reporting all problems at once by field: the name is optional but at most 255 characters,
-// at least one scope is required, and an expiry must lie in the future.
+// at least one scope is required and org:ci is not one, and an expiry must lie in the future.
 func (n *NewUserToken) Validate(now time.Time) error {
 	fields := map[string]string{}
 	name, err := ValidateTokenName(n.Name, false)
@@ -109,8 +112,13 @@ func (n *NewUserToken) Validate(now time.Time) error {
 	}
 	n.Name = name
 	n.Scopes = n.Scopes.Expand()
-	if n.Scopes == 0 {
+	switch {
+	case n.Scopes == 0:
 		fields["scopes"] = "Select at least one permission."
+	case n.Scopes.Has(ScopeOrgCI):
+		// No route lets a user token use org:ci (web/api_scopes.go lists it only where org
+		// tokens belong), so a user token holding it would carry a scope that does nothing.
+		fields["scopes"] = MsgUserTokenOrgCI
 	}
 	if n.ExpiresAt != nil {
 		if err := ValidateExpiresAt(*n.ExpiresAt, now); err != nil {
