@@ -24,8 +24,10 @@ import (
 //   - An answer is cached together with the epoch read before it was queried, and served only
 //     while the epoch is unchanged: a revoked token, a removed or demoted member, a deactivated
 //     user fail on the very next request.
-//   - cacheTTL bounds how long a write made by another process on the same file (an operator
-//     command run next to the server) can go unseen.
+//   - A write made by another process on the same file (an operator command run next to the
+//     server) is announced through the data folder's control socket, which calls Invalidate;
+//     cacheTTL bounds how long such a write can go unseen when nobody announces it (a tool
+//     other than tokenboard, or a server with no control socket).
 //
 // Token expiry is compared with the clock on every request, cached answer or not. Failed
 // lookups are never cached: only live tokens and existing organizations take space.
@@ -33,6 +35,11 @@ var writeEpoch atomic.Uint64
 
 // bumpWriteEpoch invalidates every cached answer.
 func bumpWriteEpoch() { writeEpoch.Add(1) }
+
+// Invalidate drops every cached answer, so the next request reads the database. The server
+// calls it when an operator command run in another process has written the same file (the
+// commit hook sees only this process's commits); see internal/datadir.
+func (db *DB) Invalidate() { bumpWriteEpoch() }
 
 var registerCommitHook sync.Once
 

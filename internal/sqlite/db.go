@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -58,6 +59,9 @@ type DB struct {
 // costs about what it costs among 1,000 (BENCHMARKS.md).
 func Open(ctx context.Context, path string) (*DB, error) {
 	installCommitHook()
+	if err := ownerOnlyFiles(path); err != nil {
+		return nil, err
+	}
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=secure_delete(ON)&_pragma=mmap_size(1073741824)" +
@@ -76,6 +80,25 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// ownerOnlyFiles creates the database file readable and writable by its owner only (0600)
+// before SQLite opens it, and tightens an existing one and its -wal and -shm files. The file
+// holds password hashes and everything an audit log knows; SQLite would create it 0644 (less
+// the umask). SQLite creates the -wal and -shm files with the database file's permissions, so
+// they follow. Chmod makes the result independent of the umask.
+func ownerOnlyFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("restrict %s to its owner: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // Close closes the database.

@@ -33,12 +33,10 @@ func (db *DB) CreateOrg(ctx context.Context, slug, name string) (*core.Org, erro
 }
 
 func (db *DB) createOrg(ctx context.Context, slug, name string, ownerID int64) (*core.Org, error) {
-	slug, name = strings.TrimSpace(slug), strings.TrimSpace(name)
-	if name == "" {
-		return nil, core.FieldError("name", "The name cannot be blank.")
-	}
-	if len([]rune(name)) > 64 {
-		return nil, core.FieldError("name", "The name cannot be longer than 64 characters.")
+	slug = strings.TrimSpace(slug)
+	name, err := core.OrgNameField.Validate(name)
+	if err != nil {
+		return nil, err
 	}
 	if slug == "" {
 		slug = core.Slugify(name)
@@ -47,7 +45,7 @@ func (db *DB) createOrg(ctx context.Context, slug, name string, ownerID int64) (
 		return nil, core.FieldError("slug", msg)
 	}
 	var org core.Org
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		var created int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO orgs (slug, name, created_at) VALUES (?, ?, ?)
 			RETURNING id, slug, name, created_at`, slug, name, unix(db.Now())).Scan(&org.ID, &org.Slug, &org.Name, &created)
@@ -101,15 +99,12 @@ func (db *DB) OrgByID(ctx context.Context, id int64) (*core.Org, error) {
 
 // UpdateOrg renames an organization.
 func (db *DB) UpdateOrg(ctx context.Context, orgID int64, name string) (*core.Org, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return nil, core.FieldError("name", "The name cannot be blank.")
-	}
-	if len([]rune(name)) > 64 {
-		return nil, core.FieldError("name", "The name cannot be longer than 64 characters.")
+	name, err := core.OrgNameField.Validate(name)
+	if err != nil {
+		return nil, err
 	}
 	var org core.Org
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := db.authorize(ctx, tx, orgID, core.RuleUpdateOrg); err != nil {
 			return err
 		}
