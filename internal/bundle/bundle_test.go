@@ -86,7 +86,9 @@ func refused(t *testing.T, err error, contains string) {
 
 func TestReadArtifact(t *testing.T) {
 	lim := bundle.DefaultLimits()
-	read := func(b []byte) (*bundle.Artifact, error) { return bundle.ReadArtifact(bytes.NewReader(b), int64(len(b)), lim) }
+	read := func(b []byte) (*bundle.Artifact, error) {
+		return bundle.ReadArtifact(bytes.NewReader(b), int64(len(b)), lim)
+	}
 
 	t.Run("SentryCLIBundleIsListed", func(t *testing.T) {
 		a, err := read(sampleBundle(t))
@@ -290,7 +292,7 @@ func TestDetectKind(t *testing.T) {
 
 func TestNormalizeDebugID(t *testing.T) {
 	for in, want := range map[string]string{
-		"0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D":   "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+		"0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D":    "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
 		"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d-1a": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d-1a",
 		"0a1b2c3d4e5f4a6b8c7d9e0f1a2b3c4d1":       "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d-1",
 		"0a1b2c3d4e5f4a6b8c7d9e0f1a2b3c4d0":       "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
