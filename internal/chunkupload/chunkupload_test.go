@@ -76,7 +76,7 @@ func TestReceive(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []chunkupload.Chunk{{sum(a), 1024, true}, {sum(b), int64(len(b)), true}}
+		want := []chunkupload.Chunk{{SHA1: sum(a), Size: 1024, Stored: true}, {SHA1: sum(b), Size: int64(len(b)), Stored: true}}
 		if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 			t.Fatalf("chunks %+v, want %+v", got, want)
 		}
