@@ -36,7 +36,8 @@ type ArtifactBundle struct {
 	// Checksum is the SHA-1 of the whole bundle, as the client announced and the server
 	// verified.
 	Checksum string
-	// BundleID is the bundle's own debug id, from its manifest.
+	// BundleID is the bundle's own debug id, from its manifest (derived from the checksum
+	// when the manifest has none): Sentry's URLs name bundles by it.
 	BundleID  string
 	Release   string
 	Dist      string
@@ -283,6 +284,9 @@ type CIService interface {
 	CreateArtifactBundle(ctx context.Context, orgID int64, n NewArtifactBundle) (b *ArtifactBundle, created bool, err error)
 	// ArtifactBundleByChecksum finds a bundle by its checksum (ENOTFOUND when none).
 	ArtifactBundleByChecksum(ctx context.Context, orgID int64, checksum string) (*ArtifactBundle, error)
+	// ArtifactBundleByBundleID finds the newest bundle with that bundle (debug) id, as
+	// Sentry's URLs name bundles (ENOTFOUND when none).
+	ArtifactBundleByBundleID(ctx context.Context, orgID int64, bundleID string) (*ArtifactBundle, error)
 	// ArtifactBundles lists bundles newest first: a project's (projectID non-zero), a
 	// release's (release non-empty), or the organization's.
 	ArtifactBundles(ctx context.Context, orgID, projectID int64, release string, page Page) ([]ArtifactBundle, error)

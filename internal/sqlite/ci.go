@@ -151,6 +151,12 @@ func (db *DB) CreateArtifactBundle(ctx context.Context, orgID int64, n core.NewA
 	if n.Dist != "" && n.Release == "" {
 		return nil, false, core.FieldError("dist", "You need to specify a release together with a dist")
 	}
+	if n.BundleID == "" && len(n.Checksum) == 40 {
+		// Sentry names every bundle by a UUID; sentry-cli always writes one into the
+		// manifest, other clients may not. Derive a stable one from the checksum.
+		c := n.Checksum
+		n.BundleID = c[:8] + "-" + c[8:12] + "-" + c[12:16] + "-" + c[16:20] + "-" + c[20:32]
+	}
 	var b *core.ArtifactBundle
 	created := false
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -244,6 +250,22 @@ func (db *DB) ArtifactBundleByChecksum(ctx context.Context, orgID int64, checksu
 		return nil, err
 	}
 	bs, err := queryBundles(ctx, db.db.QueryContext, `ab.org_id = ? AND ab.checksum = ?`, []any{orgID, checksum}, core.Page{Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(bs) == 0 {
+		return nil, core.Errorf(core.ENOTFOUND, msgResourceNotFound)
+	}
+	return &bs[0], nil
+}
+
+// ArtifactBundleByBundleID finds the newest bundle with that bundle (debug) id, the id
+// Sentry's artifact-bundle URLs carry.
+func (db *DB) ArtifactBundleByBundleID(ctx context.Context, orgID int64, bundleID string) (*core.ArtifactBundle, error) {
+	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
+		return nil, err
+	}
+	bs, err := queryBundles(ctx, db.db.QueryContext, `ab.org_id = ? AND ab.bundle_id = ?`, []any{orgID, bundleID}, core.Page{Limit: 1})
 	if err != nil {
 		return nil, err
 	}

@@ -116,6 +116,9 @@ func TestCIStore(t *testing.T) {
 				t.Errorf("list %+v: %d %v", q, len(list), err)
 			}
 		}
+		if byID, err := app.DB.ArtifactBundleByBundleID(ci, acme.ID, "11111111-2222-3333-4444-555555555555"); err != nil || byID.ID != b.ID {
+			t.Errorf("by bundle id: %+v %v", byID, err)
+		}
 		byChecksum, err := app.DB.ArtifactBundleByChecksum(ci, acme.ID, sumD)
 		if err != nil || byChecksum.ID != b.ID {
 			t.Errorf("by checksum: %+v %v", byChecksum, err)
@@ -169,6 +172,9 @@ func TestCIStore(t *testing.T) {
 		other, _, err := app.DB.CreateArtifactBundle(ci, acme.ID, core.NewArtifactBundle{Checksum: sumA, Chunks: []string{sumB, sumC}, Size: 60, Projects: []string{"web"}})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if other.BundleID != "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa" {
+			t.Errorf("derived bundle id %q", other.BundleID)
 		}
 		// org:ci may upload but not delete, as in Sentry.
 		_, err = app.DB.DeleteArtifactBundle(ci, acme.ID, bundle.ID)

@@ -27,6 +27,7 @@ CREATE TABLE artifact_bundles (
     UNIQUE (org_id, checksum)
 );
 CREATE INDEX artifact_bundles_release ON artifact_bundles (org_id, release, created_at DESC);
+CREATE INDEX artifact_bundles_bundle_id ON artifact_bundles (org_id, bundle_id);
 
 -- A bundle is read in place from its chunks, in order.
 CREATE TABLE artifact_bundle_chunks (
