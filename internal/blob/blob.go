@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 )
 
 // Errors of every Store.
@@ -51,6 +52,10 @@ type Store interface {
 	Stat(ctx context.Context, sum string) (int64, error)
 	// Delete removes the blob; removing a missing blob is not an error.
 	Delete(ctx context.Context, sum string) error
+	// DeleteIfIdleSince removes the blob unless a Put stored or re-sent it at or after
+	// since, and reports whether it did. Housekeeping uses it with the time it found the
+	// blob unheld: an upload of the same bytes racing the cleanup keeps them.
+	DeleteIfIdleSince(ctx context.Context, sum string, since time.Time) (bool, error)
 	// Usage returns how many blobs the store holds and their total size in bytes.
 	Usage(ctx context.Context) (count int64, bytes int64, err error)
 }

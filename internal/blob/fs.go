@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -19,6 +20,9 @@ import (
 // scan. Files are 0600 and folders 0700: blobs may hold a customer's source code.
 type FS struct {
 	dir string
+	// mu orders a Put's touch of an existing blob against DeleteIfIdleSince's check and
+	// removal, so a blob being re-sent is never removed under it.
+	mu sync.Mutex
 }
 
 // NewFS opens (creating if needed) a file-system store rooted at dir.
@@ -41,7 +45,7 @@ func (s *FS) Put(ctx context.Context, sum string, r io.Reader, limit int64) (Put
 	if !ValidAddress(sum) {
 		return PutResult{}, ErrAddress
 	}
-	if size, err := s.Stat(ctx, sum); err == nil {
+	if size, ok := s.touch(sum); ok {
 		// Already stored: still read and verify the bytes, so a client cannot claim content
 		// it does not have (the caller records ownership only on success).
 		n, err := verify(sum, r, limit)
@@ -91,6 +95,23 @@ func (s *FS) Put(ctx context.Context, sum string, r io.Reader, limit int64) (Put
 	}
 	done = true
 	return PutResult{Size: n, Created: true}, nil
+}
+
+// touch marks an existing blob as just used (its modification time) and returns its size;
+// ok is false when there is no such blob.
+func (s *FS) touch(sum string) (int64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.path(sum)
+	now := time.Now()
+	if err := os.Chtimes(p, now, now); err != nil {
+		return 0, false
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		return 0, false
+	}
+	return st.Size(), true
 }
 
 // copyLimited copies r to w, failing with ErrTooLarge past limit bytes (limit <= 0: no limit).
@@ -173,6 +194,30 @@ func (s *FS) Delete(_ context.Context, sum string) error {
 		return nil
 	}
 	return err
+}
+
+// DeleteIfIdleSince removes the blob's file unless it was written or touched at or after
+// since.
+func (s *FS) DeleteIfIdleSince(_ context.Context, sum string, since time.Time) (bool, error) {
+	if !ValidAddress(sum) {
+		return false, ErrAddress
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := os.Stat(s.path(sum))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if !st.ModTime().Before(since) {
+		return false, nil
+	}
+	if err := os.Remove(s.path(sum)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	return true, nil
 }
 
 // Usage walks the store and adds up its blobs (temporary files of uploads under way are not

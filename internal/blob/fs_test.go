@@ -111,6 +111,30 @@ func TestFSStore(t *testing.T) {
 			t.Errorf("delete twice: %v", err)
 		}
 	})
+	t.Run("ReSentBlobSurvivesCleanupThatFoundItIdle", func(t *testing.T) {
+		d := []byte("shared by a bundle being deleted and an upload under way")
+		a := sum(d)
+		s.Put(ctx, a, bytes.NewReader(d), 0)
+		old := time.Now().Add(-time.Hour)
+		os.Chtimes(filepath.Join(dir, a[:2], a[2:]), old, old)
+		foundIdle := time.Now().Add(-time.Minute) // housekeeping saw it unheld then
+		// An upload re-sends the same bytes (deduplicated) after that.
+		if res, err := s.Put(ctx, a, bytes.NewReader(d), 0); err != nil || res.Created {
+			t.Fatalf("re-send: %+v %v", res, err)
+		}
+		if deleted, err := s.DeleteIfIdleSince(ctx, a, foundIdle); err != nil || deleted {
+			t.Errorf("cleanup removed a blob re-sent after it looked: %v %v", deleted, err)
+		}
+		if deleted, err := s.DeleteIfIdleSince(ctx, a, time.Now().Add(time.Minute)); err != nil || !deleted {
+			t.Errorf("cleanup of an idle blob: %v %v", deleted, err)
+		}
+		if _, err := s.Stat(ctx, a); !errors.Is(err, blob.ErrNotFound) {
+			t.Errorf("idle blob kept: %v", err)
+		}
+		if deleted, err := s.DeleteIfIdleSince(ctx, a, time.Now()); err != nil || deleted {
+			t.Errorf("cleanup of a missing blob: %v %v", deleted, err)
+		}
+	})
 	t.Run("StaleTempFilesAreRemoved", func(t *testing.T) {
 		stale := filepath.Join(dir, "tmp", "put-stale")
 		os.WriteFile(stale, []byte("half"), 0o600)
