@@ -56,6 +56,8 @@ func newStore(t *testing.T) *blob.FS {
 	return s
 }
 
+func newStoreB(b *testing.B) (*blob.FS, error) { return blob.NewFS(b.TempDir()) }
+
 func refusal(t *testing.T, err error, tooLarge bool, msg string) {
 	t.Helper()
 	var e *chunkupload.Error
