@@ -164,12 +164,12 @@ func Receive(ctx context.Context, mr *multipart.Reader, store blob.Store, lim Li
 			}
 			body = gz
 		}
-		limit := lim.ChunkSize
-		newBytesLeft := quota
-		res, err := store.Put(ctx, sum, &quotaReader{r: body, left: newBytesLeft, exists: func() bool {
+		// Bytes the store already holds cost no quota: the reader asks only once a chunk
+		// would go past what is left.
+		res, err := store.Put(ctx, sum, &quotaReader{r: body, left: quota, exists: func() bool {
 			_, err := store.Stat(ctx, sum)
 			return err == nil
-		}}, limit)
+		}}, lim.ChunkSize)
 		sent += counted.n
 		if gz != nil {
 			gz.Close()
