@@ -127,6 +127,23 @@ func (s *protocolServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// snapshot copies what the server received, for the test to read after sentry-cli exits.
+func (s *protocolServer) snapshot() (chunkPosts int, held []string, bundles map[string]*bundle.Artifact, difs map[string]string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for sum := range s.held {
+		held = append(held, sum)
+	}
+	bundles, difs = map[string]*bundle.Artifact{}, map[string]string{}
+	for k, v := range s.bundles {
+		bundles[k] = v
+	}
+	for k, v := range s.difs {
+		difs[k] = v
+	}
+	return s.chunkPosts, held, bundles, difs
+}
+
 // assemble answers an assemble request as Sentry does: missing chunks first, then the
 // checksum, then the file's own checks.
 func (s *protocolServer) assemble(checksum string, chunks []string, check func(*bundle.Chunked) error) map[string]any {
@@ -194,12 +211,13 @@ func TestRealSentryCLIUpload(t *testing.T) {
 	run("sourcemaps", "inject", dir)
 	run("sourcemaps", "upload", "-p", "web", "--release", "1.0", "--dist", "d1", dir)
 
-	if len(s.bundles) != 1 || s.chunkPosts != 1 {
-		t.Fatalf("%d bundles after %d chunk POSTs, want 1 and 1", len(s.bundles), s.chunkPosts)
+	posts, chunks, bundles, _ := s.snapshot()
+	if len(bundles) != 1 || posts != 1 {
+		t.Fatalf("%d bundles after %d chunk POSTs, want 1 and 1", len(bundles), posts)
 	}
 	var checksum string
 	var a *bundle.Artifact
-	for checksum, a = range s.bundles {
+	for checksum, a = range bundles {
 	}
 	if a.Org != "acme" || a.Release != "1.0" || a.Dist != "d1" || a.BundleID == "" || len(a.Files) != 2 {
 		t.Fatalf("bundle %+v", a)
@@ -211,10 +229,6 @@ func TestRealSentryCLIUpload(t *testing.T) {
 	}
 	// The bundle's source map reads back byte for byte as sentry-cli injected it on disk.
 	onDisk, _ := os.ReadFile(filepath.Join(dir, "main.js.map"))
-	var chunks []string
-	for sum := range s.held {
-		chunks = append(chunks, sum)
-	}
 	c, err := bundle.OpenChunks(t.Context(), store, chunks) // one chunk: the bundle is small
 	if err != nil {
 		t.Fatal(err)
@@ -238,8 +252,8 @@ func TestRealSentryCLIUpload(t *testing.T) {
 
 	// The same upload again sends no chunk: the server already holds them.
 	out := run("sourcemaps", "upload", "-p", "web", "--release", "1.0", "--dist", "d1", dir)
-	if s.chunkPosts != 1 || !strings.Contains(out, "Nothing to upload") {
-		t.Errorf("second upload made %d chunk POSTs in all:\n%s", s.chunkPosts, out)
+	if posts, _, _, _ = s.snapshot(); posts != 1 || !strings.Contains(out, "Nothing to upload") {
+		t.Errorf("second upload made %d chunk POSTs in all:\n%s", posts, out)
 	}
 
 	// A debug file: an ELF binary.
@@ -250,10 +264,11 @@ func TestRealSentryCLIUpload(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, "bin"), 0o755)
 	os.WriteFile(filepath.Join(dir, "bin", "true"), elf, 0o755)
 	out = run("debug-files", "upload", "-p", "web", filepath.Join(dir, "bin"))
-	if len(s.difs) != 1 || !strings.Contains(out, "OK ") {
-		t.Fatalf("debug files %v:\n%s", s.difs, out)
+	_, _, _, difs := s.snapshot()
+	if len(difs) != 1 || !strings.Contains(out, "OK ") {
+		t.Fatalf("debug files %v:\n%s", difs, out)
 	}
-	for _, kind := range s.difs {
+	for _, kind := range difs {
 		if kind != bundle.KindELF {
 			t.Errorf("kind %s, want elf", kind)
 		}
