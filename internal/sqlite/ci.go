@@ -14,6 +14,9 @@ import (
 // and commits (core/ci.go). Authorization follows the release operations'
 // (authorizeScopes with the core scope sets).
 
+// The database is the CI service.
+var _ core.CIService = (*DB)(nil)
+
 // RecordChunks notes the organization's uploaded chunks, refreshing the time of any it
 // already held.
 func (db *DB) RecordChunks(ctx context.Context, orgID int64, chunks []core.Chunk) error {
