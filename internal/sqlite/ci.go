@@ -577,33 +577,52 @@ func (db *DB) Deploys(ctx context.Context, orgID int64, version string) ([]core.
 	return out, err
 }
 
-// ReleaseDeployStats returns each release's deploy count and last deploy.
+// idList renders ids as "?, ?, …" placeholders and their arguments.
+func idList(ids []int64) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", "), args
+}
+
+// ReleaseDeployStats returns each release's deploy count and last deploy, in one query for
+// the whole page of releases (the release list calls it on every request).
 func (db *DB) ReleaseDeployStats(ctx context.Context, orgID int64, releaseIDs []int64) (map[int64]core.DeployStats, error) {
 	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
 		return nil, err
 	}
 	out := make(map[int64]core.DeployStats, len(releaseIDs))
-	err := db.inReadTx(ctx, func(tx *sql.Tx) error {
-		for _, rid := range releaseIDs {
-			var s core.DeployStats
-			// Only the organization's releases: an id from elsewhere reads as no deploys.
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deploys d JOIN releases r ON r.id = d.release_id
-				WHERE d.release_id = ? AND r.org_id = ?`, rid, orgID).Scan(&s.Count); err != nil {
-				return err
-			}
-			if s.Count > 0 {
-				d, err := scanDeploy(tx.QueryRowContext(ctx, `SELECT `+deployColumns+` FROM deploys WHERE release_id = ?
-					ORDER BY finished_at DESC, id DESC LIMIT 1`, rid))
-				if err != nil {
-					return err
-				}
-				s.Last = &d
-			}
-			out[rid] = s
+	for _, id := range releaseIDs {
+		out[id] = core.DeployStats{}
+	}
+	if len(releaseIDs) == 0 {
+		return out, nil
+	}
+	in, args := idList(releaseIDs)
+	// Only the organization's releases: an id from elsewhere reads as no deploys.
+	rows, err := db.db.QueryContext(ctx, `SELECT `+deployColumns+`, n FROM (
+			SELECT d.*, count(*) OVER w AS n, row_number() OVER (w ORDER BY d.finished_at DESC, d.id DESC) AS rn
+			FROM deploys d JOIN releases r ON r.id = d.release_id
+			WHERE r.org_id = ? AND d.release_id IN (`+in+`)
+			WINDOW w AS (PARTITION BY d.release_id))
+		WHERE rn = 1`, append([]any{orgID}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d core.Deploy
+		var started sql.NullInt64
+		var finished int64
+		var n int
+		if err := rows.Scan(&d.ID, &d.ReleaseID, &d.Environment, &d.Name, &d.URL, &started, &finished, &n); err != nil {
+			return nil, err
 		}
-		return nil
-	})
-	return out, err
+		d.DateStarted, d.DateFinished = fromNullUnix(started), fromUnix(finished)
+		out[d.ReleaseID] = core.DeployStats{Count: n, Last: &d}
+	}
+	return out, rows.Err()
 }
 
 // ensureRepository finds or creates the organization's repository by name.
@@ -776,47 +795,82 @@ func (db *DB) ReleaseCommits(ctx context.Context, orgID int64, version string) (
 	return out, err
 }
 
-// ReleaseCommitStats returns each release's commit count, last commit and authors.
+// ReleaseCommitStats returns each release's commit count, last commit and authors, in two
+// queries for the whole page of releases.
 func (db *DB) ReleaseCommitStats(ctx context.Context, orgID int64, releaseIDs []int64) (map[int64]core.CommitStats, error) {
 	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
 		return nil, err
 	}
 	out := make(map[int64]core.CommitStats, len(releaseIDs))
+	for _, id := range releaseIDs {
+		out[id] = core.CommitStats{}
+	}
+	if len(releaseIDs) == 0 {
+		return out, nil
+	}
+	in, args := idList(releaseIDs)
+	orgArgs := append([]any{orgID}, args...)
 	err := db.inReadTx(ctx, func(tx *sql.Tx) error {
-		for _, rid := range releaseIDs {
-			var s core.CommitStats
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM release_commits rc JOIN releases r ON r.id = rc.release_id
-				WHERE rc.release_id = ? AND r.org_id = ?`, rid, orgID).Scan(&s.Count); err != nil {
+		rows, err := tx.QueryContext(ctx, `SELECT release_id, n, id, org_id, key, message, committed_at, created_at,
+				repo_id, repo_org, repo_name, repo_url, repo_provider, repo_status, repo_created, author_id, author_name, author_email
+			FROM (SELECT rc.release_id, count(*) OVER w AS n, row_number() OVER (w ORDER BY rc.position) AS rn,
+					c.id, c.org_id, c.key, c.message, c.committed_at, c.created_at,
+					r.id AS repo_id, r.org_id AS repo_org, r.name AS repo_name, r.url AS repo_url, r.provider AS repo_provider,
+					r.status AS repo_status, r.created_at AS repo_created, a.id AS author_id, a.name AS author_name, a.email AS author_email
+				FROM release_commits rc
+				JOIN releases rel ON rel.id = rc.release_id
+				JOIN commits c ON c.id = rc.commit_id
+				JOIN repositories r ON r.id = c.repository_id
+				LEFT JOIN commit_authors a ON a.id = c.author_id
+				WHERE rel.org_id = ? AND rc.release_id IN (`+in+`)
+				WINDOW w AS (PARTITION BY rc.release_id))
+			WHERE rn = 1`, orgArgs...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var rid int64
+			var n int
+			var c core.Commit
+			var committed sql.NullInt64
+			var created, rCreated int64
+			var aID sql.NullInt64
+			var aName, aEmail sql.NullString
+			if err := rows.Scan(&rid, &n, &c.ID, &c.OrgID, &c.Key, &c.Message, &committed, &created,
+				&c.Repository.ID, &c.Repository.OrgID, &c.Repository.Name, &c.Repository.URL, &c.Repository.Provider,
+				&c.Repository.Status, &rCreated, &aID, &aName, &aEmail); err != nil {
+				rows.Close()
 				return err
 			}
-			if s.Count > 0 {
-				last, err := ciReleaseCommits(ctx, tx, rid, 1)
-				if err != nil {
-					return err
-				}
-				s.Last = &last[0]
-				rows, err := tx.QueryContext(ctx, `SELECT DISTINCT a.id, a.name, a.email FROM release_commits rc
-					JOIN commits c ON c.id = rc.commit_id JOIN commit_authors a ON a.id = c.author_id
-					WHERE rc.release_id = ? ORDER BY a.email`, rid)
-				if err != nil {
-					return err
-				}
-				for rows.Next() {
-					var a core.CommitAuthor
-					if err := rows.Scan(&a.ID, &a.Name, &a.Email); err != nil {
-						rows.Close()
-						return err
-					}
-					s.Authors = append(s.Authors, a)
-				}
-				rows.Close()
-				if err := rows.Err(); err != nil {
-					return err
-				}
+			c.Timestamp, c.CreatedAt, c.Repository.CreatedAt = fromNullUnix(committed), fromUnix(created), fromUnix(rCreated)
+			if aID.Valid {
+				c.Author = &core.CommitAuthor{ID: aID.Int64, Name: aName.String, Email: aEmail.String}
 			}
+			out[rid] = core.CommitStats{Count: n, Last: &c}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT DISTINCT rc.release_id, a.id, a.name, a.email FROM release_commits rc
+			JOIN releases rel ON rel.id = rc.release_id
+			JOIN commits c ON c.id = rc.commit_id JOIN commit_authors a ON a.id = c.author_id
+			WHERE rel.org_id = ? AND rc.release_id IN (`+in+`) ORDER BY rc.release_id, a.email`, orgArgs...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var rid int64
+			var a core.CommitAuthor
+			if err := rows.Scan(&rid, &a.ID, &a.Name, &a.Email); err != nil {
+				return err
+			}
+			s := out[rid]
+			s.Authors = append(s.Authors, a)
 			out[rid] = s
 		}
-		return nil
+		return rows.Err()
 	})
 	return out, err
 }

@@ -240,9 +240,16 @@ func TestCIStore(t *testing.T) {
 			t.Errorf("deploys %+v %v", list, err)
 		}
 		rel, _ := app.DB.Release(ci, acme.ID, "1.0")
-		stats, err := app.DB.ReleaseDeployStats(ci, acme.ID, []int64{rel.ID})
-		if err != nil || stats[rel.ID].Count != 2 || stats[rel.ID].Last.ID != d2.ID {
+		stats, err := app.DB.ReleaseDeployStats(ci, acme.ID, []int64{rel.ID, 999999})
+		if err != nil || len(stats) != 2 || stats[rel.ID].Count != 2 || stats[rel.ID].Last.ID != d2.ID || stats[999999].Count != 0 {
 			t.Errorf("stats %+v %v", stats, err)
+		}
+		// Another organization's token sees none of acme's deploys, even naming the release.
+		if _, err := app.DB.ReleaseDeployStats(globexCI, acme.ID, []int64{rel.ID}); core.ErrorCode(err) != core.ENOTFOUND {
+			t.Errorf("globex stats of acme: %v", err)
+		}
+		if stats, err := app.DB.ReleaseDeployStats(globexCI, globex.ID, []int64{rel.ID}); err != nil || stats[rel.ID].Count != 0 {
+			t.Errorf("globex stats naming acme's release: %+v %v", stats, err)
 		}
 		for _, bad := range []core.NewDeploy{{}, {Environment: "a/b"}, {Environment: "prod", URL: "ftp://x"}, {Environment: "prod", Projects: []string{"api"}}} {
 			_, err := app.DB.CreateDeploy(ci, acme.ID, "1.0", bad)
@@ -298,6 +305,15 @@ func TestCIStore(t *testing.T) {
 		got, _ = app.DB.ReleaseCommits(ci, acme.ID, "1.1")
 		if len(got) != 1 || got[0].Key != "d3d3" {
 			t.Errorf("after refs %+v", got)
+		}
+		rel11, _ := app.DB.Release(ci, acme.ID, "1.1")
+		stats, err = app.DB.ReleaseCommitStats(ci, acme.ID, []int64{rel.ID, rel11.ID})
+		if err != nil || stats[rel.ID].Count != 3 || stats[rel11.ID].Count != 1 || stats[rel11.ID].Last.Key != "d3d3" ||
+			len(stats[rel11.ID].Authors) != 0 || len(stats[rel.ID].Authors) != 2 {
+			t.Errorf("stats of two releases %+v %v", stats, err)
+		}
+		if stats, err := app.DB.ReleaseCommitStats(globexCI, globex.ID, []int64{rel.ID}); err != nil || stats[rel.ID].Count != 0 {
+			t.Errorf("globex stats naming acme's release: %+v %v", stats, err)
 		}
 		code(t, app.DB.SetReleaseCommits(ci, acme.ID, "1.0", []core.NewCommit{{Key: "", Repository: "x"}}), core.EINVALID)
 		code(t, app.DB.SetReleaseRefs(ci, acme.ID, "1.0", []core.ReleaseRef{{Repository: "x"}}), core.EINVALID)
