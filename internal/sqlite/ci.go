@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -577,13 +578,19 @@ func (db *DB) Deploys(ctx context.Context, orgID int64, version string) ([]core.
 	return out, err
 }
 
-// idList renders ids as "?, ?, …" placeholders and their arguments.
-func idList(ids []int64) (string, []any) {
-	args := make([]any, len(ids))
+// idJSON renders ids as a JSON array, for json_each: one statement text whatever the
+// number of ids, so it is prepared once.
+func idJSON(ids []int64) string {
+	var b strings.Builder
+	b.WriteByte('[')
 	for i, id := range ids {
-		args[i] = id
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
 	}
-	return strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", "), args
+	b.WriteByte(']')
+	return b.String()
 }
 
 // ReleaseDeployStats returns each release's deploy count and last deploy, in one query for
@@ -599,14 +606,13 @@ func (db *DB) ReleaseDeployStats(ctx context.Context, orgID int64, releaseIDs []
 	if len(releaseIDs) == 0 {
 		return out, nil
 	}
-	in, args := idList(releaseIDs)
+	// One constant statement (prepared once) for any page: the ids go in as a JSON array.
+	// Each release costs two index seeks on deploys_release, the count and the newest.
 	// Only the organization's releases: an id from elsewhere reads as no deploys.
-	rows, err := db.db.QueryContext(ctx, `SELECT `+deployColumns+`, n FROM (
-			SELECT d.*, count(*) OVER w AS n, row_number() OVER (w ORDER BY d.finished_at DESC, d.id DESC) AS rn
-			FROM deploys d JOIN releases r ON r.id = d.release_id
-			WHERE r.org_id = ? AND d.release_id IN (`+in+`)
-			WINDOW w AS (PARTITION BY d.release_id))
-		WHERE rn = 1`, append([]any{orgID}, args...)...)
+	rows, err := db.query(ctx, `SELECT d.id, d.release_id, d.environment, d.name, d.url, d.started_at, d.finished_at,
+			(SELECT count(*) FROM deploys WHERE release_id = r.id)
+		FROM releases r JOIN deploys d ON d.id = (SELECT id FROM deploys WHERE release_id = r.id ORDER BY finished_at DESC, id DESC LIMIT 1)
+		WHERE r.org_id = ? AND r.id IN (SELECT value FROM json_each(?))`, orgID, idJSON(releaseIDs))
 	if err != nil {
 		return nil, err
 	}
@@ -796,7 +802,8 @@ func (db *DB) ReleaseCommits(ctx context.Context, orgID int64, version string) (
 }
 
 // ReleaseCommitStats returns each release's commit count, last commit and authors, in two
-// queries for the whole page of releases.
+// queries for the whole page of releases. The two are not one snapshot: a write in between
+// can show an author of a commit not yet counted, which the next request corrects.
 func (db *DB) ReleaseCommitStats(ctx context.Context, orgID int64, releaseIDs []int64) (map[int64]core.CommitStats, error) {
 	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
 		return nil, err
@@ -808,71 +815,62 @@ func (db *DB) ReleaseCommitStats(ctx context.Context, orgID int64, releaseIDs []
 	if len(releaseIDs) == 0 {
 		return out, nil
 	}
-	in, args := idList(releaseIDs)
-	orgArgs := append([]any{orgID}, args...)
-	err := db.inReadTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT release_id, n, id, org_id, key, message, committed_at, created_at,
-				repo_id, repo_org, repo_name, repo_url, repo_provider, repo_status, repo_created, author_id, author_name, author_email
-			FROM (SELECT rc.release_id, count(*) OVER w AS n, row_number() OVER (w ORDER BY rc.position) AS rn,
-					c.id, c.org_id, c.key, c.message, c.committed_at, c.created_at,
-					r.id AS repo_id, r.org_id AS repo_org, r.name AS repo_name, r.url AS repo_url, r.provider AS repo_provider,
-					r.status AS repo_status, r.created_at AS repo_created, a.id AS author_id, a.name AS author_name, a.email AS author_email
-				FROM release_commits rc
-				JOIN releases rel ON rel.id = rc.release_id
-				JOIN commits c ON c.id = rc.commit_id
-				JOIN repositories r ON r.id = c.repository_id
-				LEFT JOIN commit_authors a ON a.id = c.author_id
-				WHERE rel.org_id = ? AND rc.release_id IN (`+in+`)
-				WINDOW w AS (PARTITION BY rc.release_id))
-			WHERE rn = 1`, orgArgs...)
-		if err != nil {
-			return err
+	ids := idJSON(releaseIDs)
+	// As in ReleaseDeployStats: constant statements, index seeks per release.
+	rows, err := db.query(ctx, `SELECT r.id, (SELECT count(*) FROM release_commits WHERE release_id = r.id),
+			c.id, c.org_id, c.key, c.message, c.committed_at, c.created_at,
+			repo.id, repo.org_id, repo.name, repo.url, repo.provider, repo.status, repo.created_at, a.id, a.name, a.email
+		FROM releases r
+		JOIN commits c ON c.id = (SELECT commit_id FROM release_commits WHERE release_id = r.id ORDER BY position LIMIT 1)
+		JOIN repositories repo ON repo.id = c.repository_id
+		LEFT JOIN commit_authors a ON a.id = c.author_id
+		WHERE r.org_id = ? AND r.id IN (SELECT value FROM json_each(?))`, orgID, ids)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var rid int64
+		var n int
+		var c core.Commit
+		var committed sql.NullInt64
+		var created, rCreated int64
+		var aID sql.NullInt64
+		var aName, aEmail sql.NullString
+		if err := rows.Scan(&rid, &n, &c.ID, &c.OrgID, &c.Key, &c.Message, &committed, &created,
+			&c.Repository.ID, &c.Repository.OrgID, &c.Repository.Name, &c.Repository.URL, &c.Repository.Provider,
+			&c.Repository.Status, &rCreated, &aID, &aName, &aEmail); err != nil {
+			rows.Close()
+			return nil, err
 		}
-		for rows.Next() {
-			var rid int64
-			var n int
-			var c core.Commit
-			var committed sql.NullInt64
-			var created, rCreated int64
-			var aID sql.NullInt64
-			var aName, aEmail sql.NullString
-			if err := rows.Scan(&rid, &n, &c.ID, &c.OrgID, &c.Key, &c.Message, &committed, &created,
-				&c.Repository.ID, &c.Repository.OrgID, &c.Repository.Name, &c.Repository.URL, &c.Repository.Provider,
-				&c.Repository.Status, &rCreated, &aID, &aName, &aEmail); err != nil {
-				rows.Close()
-				return err
-			}
-			c.Timestamp, c.CreatedAt, c.Repository.CreatedAt = fromNullUnix(committed), fromUnix(created), fromUnix(rCreated)
-			if aID.Valid {
-				c.Author = &core.CommitAuthor{ID: aID.Int64, Name: aName.String, Email: aEmail.String}
-			}
-			out[rid] = core.CommitStats{Count: n, Last: &c}
+		c.Timestamp, c.CreatedAt, c.Repository.CreatedAt = fromNullUnix(committed), fromUnix(created), fromUnix(rCreated)
+		if aID.Valid {
+			c.Author = &core.CommitAuthor{ID: aID.Int64, Name: aName.String, Email: aEmail.String}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
+		out[rid] = core.CommitStats{Count: n, Last: &c}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = db.query(ctx, `SELECT DISTINCT r.id, a.id, a.name, a.email FROM releases r
+		JOIN release_commits rc ON rc.release_id = r.id
+		JOIN commits c ON c.id = rc.commit_id JOIN commit_authors a ON a.id = c.author_id
+		WHERE r.org_id = ? AND r.id IN (SELECT value FROM json_each(?)) ORDER BY r.id, a.email`, orgID, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rid int64
+		var a core.CommitAuthor
+		if err := rows.Scan(&rid, &a.ID, &a.Name, &a.Email); err != nil {
+			return nil, err
 		}
-		rows, err = tx.QueryContext(ctx, `SELECT DISTINCT rc.release_id, a.id, a.name, a.email FROM release_commits rc
-			JOIN releases rel ON rel.id = rc.release_id
-			JOIN commits c ON c.id = rc.commit_id JOIN commit_authors a ON a.id = c.author_id
-			WHERE rel.org_id = ? AND rc.release_id IN (`+in+`) ORDER BY rc.release_id, a.email`, orgArgs...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var rid int64
-			var a core.CommitAuthor
-			if err := rows.Scan(&rid, &a.ID, &a.Name, &a.Email); err != nil {
-				return err
-			}
-			s := out[rid]
-			s.Authors = append(s.Authors, a)
-			out[rid] = s
-		}
-		return rows.Err()
-	})
-	return out, err
+		s := out[rid]
+		s.Authors = append(s.Authors, a)
+		out[rid] = s
+	}
+	return out, rows.Err()
 }
 
 // PreviousReleaseWithCommits finds the newest release before this one that has commits.

@@ -130,6 +130,8 @@ CREATE TABLE release_commits (
     PRIMARY KEY (release_id, commit_id)
 ) WITHOUT ROWID;
 CREATE INDEX release_commits_commit ON release_commits (commit_id);
+-- A release's commits in order, and its newest one, without sorting.
+CREATE INDEX release_commits_position ON release_commits (release_id, position);
 
 -- The head commit of each repository for a release (the "refs" of a release update).
 CREATE TABLE release_heads (
