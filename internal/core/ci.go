@@ -271,7 +271,9 @@ type CIService interface {
 	// RecordChunks notes that the organization uploaded these chunks (stored in the blob
 	// store); recording one again refreshes its time.
 	RecordChunks(ctx context.Context, orgID int64, chunks []Chunk) error
-	// MissingChunks returns those of sums the organization has not uploaded, in order.
+	// MissingChunks returns those of sums the organization has not uploaded, in order. It
+	// refreshes the time of held chunks older than an hour, so a prune cannot remove what
+	// the client was just told it need not send.
 	MissingChunks(ctx context.Context, orgID int64, sums []string) ([]string, error)
 	// StorageUsed is the bytes of the chunks the organization holds, for its quota.
 	StorageUsed(ctx context.Context, orgID int64) (int64, error)

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,32 +41,68 @@ func (db *DB) RecordChunks(ctx context.Context, orgID int64, chunks []core.Chunk
 	})
 }
 
+// chunkRefreshAfter is how old a held chunk's time may get before MissingChunks refreshes
+// it: rarely enough that polling assemble does not write on every request.
+const chunkRefreshAfter = time.Hour
+
 // MissingChunks returns those of sums the organization does not hold, in their order and
 // without repeats. Ownership is per organization, as in Sentry: holding a blob another
 // organization uploaded proves nothing, so it must be uploaded (and deduplicated) again.
+//
+// Held chunks whose time is older than an hour are marked as just used, so a prune cannot
+// remove them between this answer (the client then skips uploading them) and the assembly.
 func (db *DB) MissingChunks(ctx context.Context, orgID int64, sums []string) ([]string, error) {
 	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseWriteScopes); err != nil {
 		return nil, err
 	}
-	missing := []string{}
-	seen := map[string]bool{}
-	err := db.inReadTx(ctx, func(tx *sql.Tx) error {
-		for _, s := range sums {
-			if seen[s] {
-				continue
-			}
-			seen[s] = true
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM chunks WHERE org_id = ? AND sha1 = ?`, orgID, s).Scan(&n); err != nil {
-				return err
-			}
-			if n == 0 {
-				missing = append(missing, s)
-			}
+	list := "[]"
+	if len(sums) > 0 {
+		b, err := json.Marshal(sums)
+		if err != nil {
+			return nil, err
 		}
-		return nil
-	})
-	return missing, err
+		list = string(b)
+	}
+	missing := []string{}
+	stale := 0
+	rows, err := db.query(ctx, `SELECT j.value, c.created_at FROM json_each(?) j
+		LEFT JOIN chunks c ON c.org_id = ? AND c.sha1 = j.value ORDER BY j.key`, list, orgID)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	staleBefore := unix(db.Now().Add(-chunkRefreshAfter))
+	for rows.Next() {
+		var s string
+		var created sql.NullInt64
+		if err := rows.Scan(&s, &created); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		switch {
+		case seen[s]:
+		case !created.Valid:
+			missing = append(missing, s)
+		case created.Int64 < staleBefore:
+			stale++
+		}
+		seen[s] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if stale > 0 {
+		err := db.inTx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE chunks SET created_at = ? WHERE org_id = ? AND created_at < ?
+				AND sha1 IN (SELECT value FROM json_each(?))`, unix(db.Now()), orgID, staleBefore, list)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return missing, nil
 }
 
 // StorageUsed adds up the organization's chunks: what its quota counts.

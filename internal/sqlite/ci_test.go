@@ -41,6 +41,7 @@ const (
 	sumB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 	sumC = "cccccccccccccccccccccccccccccccccccccccc"
 	sumD = "dddddddddddddddddddddddddddddddddddddddd"
+	sumE = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
 )
 
 func TestCIStore(t *testing.T) {
@@ -152,18 +153,35 @@ func TestCIStore(t *testing.T) {
 		if err != nil || len(orphans) != 0 {
 			t.Errorf("early prune: %v %v", orphans, err)
 		}
+		// A job that asks after 23 hours which chunks it must send keeps the ones it is told it
+		// need not send: asking refreshes them (e would otherwise be pruned below).
+		if err := app.DB.RecordChunks(ci, acme.ID, []core.Chunk{{SHA1: sumE, Size: 5}}); err != nil {
+			t.Fatal(err)
+		}
+		app.DB.Now = func() time.Time { return time.Now().Add(23 * time.Hour).UTC() }
+		never := "ffffffffffffffffffffffffffffffffffffffff"
+		missing, err := app.DB.MissingChunks(ci, acme.ID, []string{sumE, never, sumE})
+		app.DB.Now = func() time.Time { return time.Now().UTC() }
+		if err != nil || !reflect.DeepEqual(missing, []string{never}) {
+			t.Errorf("missing %v %v, want [f…]", missing, err)
+		}
 		// A day later: c (unused) goes, a and b (in the bundle) stay for acme; globex's
 		// unassembled a goes, but the blob stays, acme still holds it.
 		orphans, err = app.DB.PruneChunks(context.Background(), time.Now().Add(time.Minute))
 		if err != nil || !reflect.DeepEqual(orphans, []string{sumC}) {
 			t.Errorf("prune: %v %v, want [c]", orphans, err)
 		}
-		missing, _ := app.DB.MissingChunks(ci, acme.ID, []string{sumA, sumB, sumC})
+		missing, _ = app.DB.MissingChunks(ci, acme.ID, []string{sumA, sumB, sumC})
 		if !reflect.DeepEqual(missing, []string{sumC}) {
 			t.Errorf("acme missing after prune %v", missing)
 		}
 		if used, _ := app.DB.StorageUsed(globexCI, globex.ID); used != 0 {
 			t.Errorf("globex used %d after prune", used)
+		}
+		// e goes a day after it was last asked about.
+		orphans, err = app.DB.PruneChunks(context.Background(), time.Now().Add(24*time.Hour))
+		if err != nil || !reflect.DeepEqual(orphans, []string{sumE}) {
+			t.Errorf("later prune: %v %v, want [e]", orphans, err)
 		}
 	})
 	t.Run("DeletingABundleReleasesItsChunks", func(t *testing.T) {
