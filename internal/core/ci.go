@@ -263,6 +263,9 @@ func printableLine(s string) bool {
 var (
 	RepositoryReadScopes  = ReleaseReadScopes.Union(NewScopeSet(ScopeOrgRead))
 	RepositoryWriteScopes = NewScopeSet(ScopeOrgIntegrations)
+
+	RuleReadRepositories  = Rule{Name: "read repositories", AnyOf: RepositoryReadScopes}
+	RuleWriteRepositories = Rule{Name: "add repositories", AnyOf: RepositoryWriteScopes}
 )
 
 // CIService stores what CI jobs upload and report. Every method checks the actor's scopes in

@@ -14,7 +14,7 @@ import (
 
 // The CI records of issue 13: chunks, artifact bundles, debug files, deploys, repositories
 // and commits (core/ci.go). Authorization follows the release operations'
-// (authorizeScopes with the core scope sets).
+// (authorize with the core rules).
 
 // The database is the CI service.
 var _ core.CIService = (*DB)(nil)
@@ -23,10 +23,11 @@ var _ core.CIService = (*DB)(nil)
 // already held.
 func (db *DB) RecordChunks(ctx context.Context, orgID int64, chunks []core.Chunk) error {
 	if len(chunks) == 0 {
-		return db.authorizeScopes(ctx, nil, orgID, core.ReleaseWriteScopes)
+		_, err := db.authorize(ctx, nil, orgID, core.RuleWriteReleases)
+		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.authorizeScopes(ctx, tx, orgID, core.ReleaseWriteScopes); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleWriteReleases); err != nil {
 			return err
 		}
 		now := unix(db.Now())
@@ -52,7 +53,7 @@ const chunkRefreshAfter = time.Hour
 // Held chunks whose time is older than an hour are marked as just used, so a prune cannot
 // remove them between this answer (the client then skips uploading them) and the assembly.
 func (db *DB) MissingChunks(ctx context.Context, orgID int64, sums []string) ([]string, error) {
-	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseWriteScopes); err != nil {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleWriteReleases); err != nil {
 		return nil, err
 	}
 	list := "[]"
@@ -107,7 +108,7 @@ func (db *DB) MissingChunks(ctx context.Context, orgID int64, sums []string) ([]
 
 // StorageUsed adds up the organization's chunks: what its quota counts.
 func (db *DB) StorageUsed(ctx context.Context, orgID int64) (int64, error) {
-	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadReleases); err != nil {
 		return 0, err
 	}
 	var n int64
@@ -201,7 +202,7 @@ func (db *DB) CreateArtifactBundle(ctx context.Context, orgID int64, n core.NewA
 	var b *core.ArtifactBundle
 	created := false
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.authorizeScopes(ctx, tx, orgID, core.ReleaseWriteScopes); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleWriteReleases); err != nil {
 			return err
 		}
 		projectIDs, err := resolveProjects(ctx, tx, orgID, n.Projects)
@@ -287,7 +288,7 @@ func queryBundles(ctx context.Context, q querier, where string, args []any, page
 
 // ArtifactBundleByChecksum finds a bundle by checksum.
 func (db *DB) ArtifactBundleByChecksum(ctx context.Context, orgID int64, checksum string) (*core.ArtifactBundle, error) {
-	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadReleases); err != nil {
 		return nil, err
 	}
 	bs, err := queryBundles(ctx, db.db.QueryContext, `ab.org_id = ? AND ab.checksum = ?`, []any{orgID, checksum}, core.Page{Limit: 1})
@@ -303,7 +304,7 @@ func (db *DB) ArtifactBundleByChecksum(ctx context.Context, orgID int64, checksu
 // ArtifactBundleByBundleID finds the newest bundle with that bundle (debug) id, the id
 // Sentry's artifact-bundle URLs carry.
 func (db *DB) ArtifactBundleByBundleID(ctx context.Context, orgID int64, bundleID string) (*core.ArtifactBundle, error) {
-	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadReleases); err != nil {
 		return nil, err
 	}
 	bs, err := queryBundles(ctx, db.db.QueryContext, `ab.org_id = ? AND ab.bundle_id = ?`, []any{orgID, bundleID}, core.Page{Limit: 1})
@@ -318,7 +319,7 @@ func (db *DB) ArtifactBundleByBundleID(ctx context.Context, orgID int64, bundleI
 
 // ArtifactBundles lists a project's, a release's or the organization's bundles.
 func (db *DB) ArtifactBundles(ctx context.Context, orgID, projectID int64, release string, page core.Page) ([]core.ArtifactBundle, error) {
-	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadReleases); err != nil {
 		return nil, err
 	}
 	page = page.Normalize(100, 1000)
@@ -336,7 +337,7 @@ func (db *DB) ArtifactBundles(ctx context.Context, orgID, projectID int64, relea
 
 // ArtifactBundleFiles lists a bundle's files by path and its chunks in order.
 func (db *DB) ArtifactBundleFiles(ctx context.Context, orgID, bundleID int64) ([]core.ArtifactFile, []string, error) {
-	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadReleases); err != nil {
 		return nil, nil, err
 	}
 	var files []core.ArtifactFile
@@ -394,7 +395,7 @@ func ciChunkList(ctx context.Context, tx *sql.Tx, query string, id int64) ([]str
 func (db *DB) DeleteArtifactBundle(ctx context.Context, orgID, bundleID int64) ([]string, error) {
 	var orphans []string
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.authorizeScopes(ctx, tx, orgID, core.ReleaseDeleteScopes); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleDeleteReleases); err != nil {
 			return err
 		}
 		var n int
@@ -458,7 +459,7 @@ func (db *DB) CreateDebugFile(ctx context.Context, orgID, projectID int64, n cor
 	var f core.DebugFile
 	created := false
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.authorizeScopes(ctx, tx, orgID, core.ReleaseWriteScopes); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleWriteReleases); err != nil {
 			return err
 		}
 		if err := ciProjectInOrg(ctx, tx, orgID, projectID); err != nil {
@@ -494,7 +495,7 @@ func (db *DB) CreateDebugFile(ctx context.Context, orgID, projectID int64, n cor
 
 // DebugFileByChecksum finds a project's debug file by checksum.
 func (db *DB) DebugFileByChecksum(ctx context.Context, orgID, projectID int64, checksum string) (*core.DebugFile, error) {
-	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadReleases); err != nil {
 		return nil, err
 	}
 	f, err := scanDebugFile(db.db.QueryRowContext(ctx, `SELECT `+debugFileColumns+` FROM debug_files
@@ -507,7 +508,7 @@ func (db *DB) DebugFileByChecksum(ctx context.Context, orgID, projectID int64, c
 
 // DebugFiles lists a project's debug files, newest first.
 func (db *DB) DebugFiles(ctx context.Context, orgID, projectID int64, page core.Page) ([]core.DebugFile, error) {
-	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadReleases); err != nil {
 		return nil, err
 	}
 	page = page.Normalize(100, 1000)
@@ -553,7 +554,7 @@ func (db *DB) CreateDeploy(ctx context.Context, orgID int64, version string, n c
 	}
 	var d core.Deploy
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.authorizeScopes(ctx, tx, orgID, core.ReleaseWriteScopes); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleWriteReleases); err != nil {
 			return err
 		}
 		rid, err := ciReleaseID(ctx, tx, orgID, version)
@@ -589,7 +590,7 @@ func (db *DB) CreateDeploy(ctx context.Context, orgID int64, version string, n c
 
 // Deploys lists a release's deploys, newest first.
 func (db *DB) Deploys(ctx context.Context, orgID int64, version string) ([]core.Deploy, error) {
-	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadReleases); err != nil {
 		return nil, err
 	}
 	var out []core.Deploy
@@ -633,7 +634,7 @@ func idJSON(ids []int64) string {
 // ReleaseDeployStats returns each release's deploy count and last deploy, in one query for
 // the whole page of releases (the release list calls it on every request).
 func (db *DB) ReleaseDeployStats(ctx context.Context, orgID int64, releaseIDs []int64) (map[int64]core.DeployStats, error) {
-	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadReleases); err != nil {
 		return nil, err
 	}
 	out := make(map[int64]core.DeployStats, len(releaseIDs))
@@ -703,7 +704,7 @@ func (db *DB) SetReleaseCommits(ctx context.Context, orgID int64, version string
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.authorizeScopes(ctx, tx, orgID, core.ReleaseWriteScopes); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleWriteReleases); err != nil {
 			return err
 		}
 		rid, err := ciReleaseID(ctx, tx, orgID, version)
@@ -740,7 +741,7 @@ func (db *DB) SetReleaseRefs(ctx context.Context, orgID int64, version string, r
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.authorizeScopes(ctx, tx, orgID, core.ReleaseWriteScopes); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleWriteReleases); err != nil {
 			return err
 		}
 		rid, err := ciReleaseID(ctx, tx, orgID, version)
@@ -823,7 +824,7 @@ func ciReleaseCommits(ctx context.Context, tx *sql.Tx, rid int64, limit int) ([]
 
 // ReleaseCommits lists a release's commits, newest first.
 func (db *DB) ReleaseCommits(ctx context.Context, orgID int64, version string) ([]core.Commit, error) {
-	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadReleases); err != nil {
 		return nil, err
 	}
 	var out []core.Commit
@@ -842,7 +843,7 @@ func (db *DB) ReleaseCommits(ctx context.Context, orgID int64, version string) (
 // queries for the whole page of releases. The two are not one snapshot: a write in between
 // can show an author of a commit not yet counted, which the next request corrects.
 func (db *DB) ReleaseCommitStats(ctx context.Context, orgID int64, releaseIDs []int64) (map[int64]core.CommitStats, error) {
-	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadReleases); err != nil {
 		return nil, err
 	}
 	out := make(map[int64]core.CommitStats, len(releaseIDs))
@@ -912,7 +913,7 @@ func (db *DB) ReleaseCommitStats(ctx context.Context, orgID int64, releaseIDs []
 
 // PreviousReleaseWithCommits finds the newest release before this one that has commits.
 func (db *DB) PreviousReleaseWithCommits(ctx context.Context, orgID int64, version string) (*core.Release, *core.Commit, error) {
-	if err := db.authorizeScopes(ctx, nil, orgID, core.ReleaseReadScopes); err != nil {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadReleases); err != nil {
 		return nil, nil, err
 	}
 	var rel *core.Release
@@ -959,7 +960,7 @@ func scanRepository(row interface{ Scan(...any) error }) (core.Repository, error
 
 // Repositories lists the organization's repositories by name.
 func (db *DB) Repositories(ctx context.Context, orgID int64) ([]core.Repository, error) {
-	if err := db.authorizeScopes(ctx, nil, orgID, core.RepositoryReadScopes); err != nil {
+	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadRepositories); err != nil {
 		return nil, err
 	}
 	rows, err := db.db.QueryContext(ctx, `SELECT `+repositoryColumns+` FROM repositories WHERE org_id = ? ORDER BY name`, orgID)
@@ -989,7 +990,7 @@ func (db *DB) AddRepository(ctx context.Context, orgID int64, name, url string) 
 	}
 	var r core.Repository
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.authorizeScopes(ctx, tx, orgID, core.RepositoryWriteScopes); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleWriteRepositories); err != nil {
 			return err
 		}
 		var err error
