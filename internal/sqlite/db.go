@@ -118,6 +118,15 @@ func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	return st.QueryRowContext(ctx, args...)
 }
 
+// legacyMigrationNames maps a migration's file name to the names it was applied under
+// before it was renumbered, so that a database which ran it under the old name does not run it
+// again. 0004_api.sql landed as 0006_api.sql, leaving a gap a later 0004 or 0005 would have run
+// in a different order on old and new databases; TestMigrationNumbering keeps the numbering
+// gapless from now on. Never remove an entry: old databases keep the old name forever.
+var legacyMigrationNames = map[string][]string{
+	"migrations/0004_api.sql": {"migrations/0006_api.sql"},
+}
+
 // Migrate applies the embedded migrations that have not run yet, each in its own transaction,
 // in the order of their numbered file names.
 func (db *DB) Migrate(ctx context.Context) error {
@@ -132,12 +141,14 @@ func (db *DB) Migrate(ctx context.Context) error {
 	sort.Strings(names)
 	for _, name := range names {
 		err := db.inTx(ctx, func(tx *sql.Tx) error {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
+			for _, applied := range append([]string{name}, legacyMigrationNames[name]...) {
+				var n int
+				if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, applied).Scan(&n); err != nil {
+					return err
+				}
+				if n > 0 {
+					return nil
+				}
 			}
 			body, err := migrations.ReadFile(name)
 			if err != nil {
