@@ -220,8 +220,8 @@ func TestOrgTokenAPI(t *testing.T) {
 	})
 	t.Run("LastUseIsSerialized", func(t *testing.T) {
 		tok, _ := mustCreateOrgToken(t, app, acmeOwner, "acme", "used")
-		if _, err := app.SQL(t).Exec(`UPDATE org_tokens SET last_used_at = 1700000000,
-			last_used_project_id = (SELECT id FROM projects WHERE slug = 'api') WHERE id = ?`, tok.ID); err != nil {
+		if _, err := app.SQL(t).Exec(`UPDATE tokens SET last_used_at = 1700000000,
+			last_used_project_id = (SELECT id FROM projects WHERE slug = 'api') WHERE kind = 'org' AND id = ?`, tok.ID); err != nil {
 			t.Fatal(err)
 		}
 		var one map[string]any

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tokenboard/tokenboard/internal/apptest"
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
 )
 
 // orgTokenPattern finds an org token in a page or a body.
@@ -143,7 +144,7 @@ func TestOrgTokenForgedRequestsAreRefused(t *testing.T) {
 	countTokens := func(orgID int64) int {
 		t.Helper()
 		var n int
-		if err := app.SQL(t).QueryRow(`SELECT count(*) FROM org_tokens WHERE org_id = ?`, orgID).Scan(&n); err != nil {
+		if err := app.SQL(t).QueryRow(`SELECT count(*) FROM tokens WHERE kind = 'org' AND org_id = ?`, orgID).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -368,7 +369,7 @@ const OrgTokenRevokeDeniedText = `title="You must be an organization owner or ma
 func mustOnlyTokenID(t *testing.T, app *apptest.App, name string) int64 {
 	t.Helper()
 	var id int64
-	err := app.SQL(t).QueryRow(`SELECT id FROM org_tokens WHERE name = ? AND deactivated_at IS NULL`, name).Scan(&id)
+	err := app.SQL(t).QueryRow(`SELECT id FROM tokens WHERE kind = 'org' AND name = ? AND revoked_at IS NULL`, name).Scan(&id)
 	if err != nil {
 		t.Fatalf("token %q: %v", name, err)
 	}
@@ -384,7 +385,7 @@ func assertNowhere(t *testing.T, app *apptest.App, plaintext string, clients ...
 	// The last 4 characters are stored on purpose; the rest of the secret never is.
 	needles := []string{plaintext, secret[:len(secret)-4]}
 	// The scan must find what is stored, or finding nothing proves nothing.
-	if where := app.FindInDatabase(t, core.HashToken(plaintext)); !slices.Contains(where, "org_tokens.token_hash") {
+	if where := app.FindInDatabase(t, core.HashToken(plaintext)); !slices.Contains(where, "tokens.token_hash") {
 		t.Fatalf("the database scan does not find the token's hash: %v", where)
 	}
 	for _, needle := range needles {
@@ -407,33 +408,26 @@ func assertNowhere(t *testing.T, app *apptest.App, plaintext string, clients ...
 func TestOrgTokenListIsOrderedAndPaginated(t *testing.T) {
 	app := apptest.Start(t)
 	acme := app.Org(t, "acme")
-	db := app.SQL(t)
-	now := time.Now().Unix()
+	now := time.Now()
 	web, err := app.DB.ProjectBySlug(context.Background(), acme.ID, "web")
 	if err != nil {
 		t.Fatal(err)
 	}
+	ago := func(d time.Duration) *time.Time { at := now.Add(-d); return &at }
 	// Sentry's order: last used first (most recent first, never used last), then by name,
-	// then newest first.
-	seed := []struct {
-		name     string
-		lastUsed any
-		project  any
-	}{
-		{"b never", nil, nil},
-		{"a never older", nil, nil},
-		{"a never newer", nil, nil},
-		{"used long ago", now - 86400*3, nil},
-		{"used just now", now - 120, web.ID},
+	// then newest first: the two named "a never" differ by id only, the newer first.
+	seed := []sqlitetest.SeededOrgToken{
+		{Name: "b never"},
+		{Name: "a never"},
+		{Name: "a never"},
+		{Name: "used long ago", LastUsedAt: ago(72 * time.Hour)},
+		{Name: "used just now", LastUsedAt: ago(2 * time.Minute), LastUsedProjectID: web.ID},
 	}
-	for i, s := range seed {
-		if _, err := db.Exec(`INSERT INTO org_tokens (org_id, token_hash, last_chars, name, scopes, created_at, last_used_at, last_used_project_id)
-			VALUES (?, ?, 'ab' || ?, ?, 'org:ci', ?, ?, ?)`, acme.ID, fmt.Sprintf("hash-%d", i), i, s.name, now-1000+int64(i), s.lastUsed, s.project); err != nil {
-			t.Fatal(err)
-		}
+	for i := range seed {
+		seed[i].CreatedAt = now.Add(time.Duration(i-1000) * time.Second)
+		seed[i].LastChars = "ab" + strconv.Itoa(i)
 	}
-	// Same name, different ids: the newer first. Rename "a never older" to collide.
-	if _, err := db.Exec(`UPDATE org_tokens SET name = 'a never' WHERE name LIKE 'a never %'`); err != nil {
+	if err := app.Fixtures(t).SeedOrgTokens(context.Background(), acme.ID, seed); err != nil {
 		t.Fatal(err)
 	}
 	c := app.LoginAs(t, acmeMember)

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 
 	"github.com/tokenboard/tokenboard/internal/core"
 )
@@ -32,43 +33,37 @@ func (db *DB) AuthenticateToken(ctx context.Context, t core.ParsedToken) (*core.
 	return &p, nil
 }
 
+// tokenByHash is the bearer lookup, one for the three kinds: one indexed search of the live
+// tokens by hash. A user token brings its user (the columns are NULL for other kinds).
+const tokenByHash = `SELECT t.id, coalesce(t.org_id, 0), coalesce(t.integration_id, 0), t.scopes, t.expires_at,
+	coalesce(u.id, 0), coalesce(u.email, ''), coalesce(u.name, ''), coalesce(u.active, 0),
+	coalesce(u.session_version, 0), coalesce(u.created_at, 0)
+	FROM tokens t LEFT JOIN users u ON u.id = t.user_id
+	WHERE t.token_hash = ? AND t.kind = ? AND t.revoked_at IS NULL`
+
 // lookupToken reads a token's principal from the database.
 func (db *DB) lookupToken(ctx context.Context, t core.ParsedToken) (core.Principal, error) {
 	p := core.Principal{Kind: t.Kind}
+	var u core.User
 	var scopes string
 	var expires sql.NullInt64
-	var err error
-	switch t.Kind {
-	case core.TokenOrg:
-		err = db.queryRow(ctx, `SELECT id, org_id, scopes, expires_at FROM org_tokens
-			WHERE token_hash = ? AND deactivated_at IS NULL`, t.Hash).Scan(&p.TokenID, &p.OrgID, &scopes, &expires)
-		if err == sql.ErrNoRows {
-			return p, core.Errorf(core.EUNAUTHORIZED, "Invalid org token")
-		}
-	case core.TokenUser:
-		var u core.User
-		var created int64
-		err = db.queryRow(ctx, `SELECT t.id, t.scopes, t.expires_at, `+userColumnsU+` FROM user_tokens t
-			JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`, t.Hash).Scan(&p.TokenID, &scopes, &expires,
-			&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Active, &u.SessionVersion, &created)
-		if err == nil {
-			if !u.Active {
-				return p, core.Errorf(core.EUNAUTHORIZED, "User inactive or deleted")
-			}
-			u.CreatedAt = fromUnix(created)
-			p.User = &u
-		}
-	case core.TokenIntegration:
-		err = db.queryRow(ctx, `SELECT t.id, t.integration_id, i.org_id, t.scopes FROM integration_tokens t
-			JOIN integrations i ON i.id = t.integration_id
-			WHERE t.token_hash = ? AND t.revoked_at IS NULL`, t.Hash).Scan(&p.TokenID, &p.IntegrationID, &p.OrgID, &scopes)
-	default:
+	var created int64
+	err := db.queryRow(ctx, tokenByHash, t.Hash, kindColumn(t.Kind)).Scan(&p.TokenID, &p.OrgID, &p.IntegrationID,
+		&scopes, &expires, &u.ID, &u.Email, &u.Name, &u.Active, &u.SessionVersion, &created)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) && t.Kind == core.TokenOrg:
+		return p, core.Errorf(core.EUNAUTHORIZED, "Invalid org token")
+	case errors.Is(err, sql.ErrNoRows):
 		return p, core.Errorf(core.EUNAUTHORIZED, "Invalid token")
-	}
-	if err == sql.ErrNoRows {
-		return p, core.Errorf(core.EUNAUTHORIZED, "Invalid token")
-	} else if err != nil {
+	case err != nil:
 		return p, err
+	}
+	if t.Kind == core.TokenUser {
+		if !u.Active {
+			return p, core.Errorf(core.EUNAUTHORIZED, "User inactive or deleted")
+		}
+		u.CreatedAt = fromUnix(created)
+		p.User = &u
 	}
 	p.Scopes = parseScopesColumn(scopes).Expand()
 	p.ExpiresAt = fromNullUnix(expires)
@@ -89,7 +84,7 @@ func (db *DB) MemberRole(ctx context.Context, orgID, userID int64) (core.Role, b
 	switch {
 	case err == nil:
 		e.member = true
-	case err != sql.ErrNoRows:
+	case !errors.Is(err, sql.ErrNoRows):
 		return "", false, err
 	}
 	db.cache.roles.put(key, e, epoch)
@@ -132,7 +127,7 @@ func (db *DB) authorizeScopes(ctx context.Context, tx *sql.Tx, orgID int64, anyO
 		err = tx.QueryRowContext(ctx, `SELECT role FROM memberships WHERE org_id = ? AND user_id = ?`,
 			orgID, actor.User.ID).Scan(&role)
 		member = err == nil
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			err = nil
 		}
 	}

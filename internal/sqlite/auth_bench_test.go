@@ -91,7 +91,7 @@ const benchSampleSize = 1024
 func benchTokenDB(b *testing.B, n int) (*DB, []string) {
 	b.Helper()
 	ctx := context.Background()
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("tokenboard-bench-%d.db", n))
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("tokenboard-bench-v2-%d.db", n))
 	samplePath := path + ".sample"
 	if raw, err := os.ReadFile(samplePath); err == nil {
 		if db, err := Open(ctx, path); err == nil {
@@ -113,8 +113,8 @@ func benchTokenDB(b *testing.B, n int) (*DB, []string) {
 			VALUES ('bench@tokenboard.test', '', 0) RETURNING id`).Scan(&userID); err != nil {
 			return err
 		}
-		st, err := tx.PrepareContext(ctx, `INSERT INTO user_tokens (user_id, token_hash, last_chars, scopes, created_at)
-			VALUES (?, ?, ?, 'org:read project:read', 0)`)
+		st, err := tx.PrepareContext(ctx, `INSERT INTO tokens (kind, id, user_id, token_hash, last_chars, scopes, created_at)
+			VALUES ('user', (SELECT coalesce(max(id), 0) + 1 FROM tokens WHERE kind = 'user'), ?, ?, ?, 'org:read project:read', 0)`)
 		if err != nil {
 			return err
 		}

@@ -113,3 +113,6 @@ type caches struct {
 	roles    readCache[[2]int64, memberRoleEntry]
 	releases readCache[releaseListKey, []core.Release]
 }
+
+// Invalidate drops every cached answer.
+func (db *DB) Invalidate() { bumpWriteEpoch() }
