@@ -28,28 +28,23 @@ const (
 )
 
 // kindColumn is the stored name of a token kind; "" for what is not a kind, which no row has.
-func kindColumn(k core.TokenKind) string {
-	switch k {
-	case core.TokenOrg:
-		return "org"
-	case core.TokenUser:
-		return "user"
-	case core.TokenIntegration:
-		return "integration"
-	}
-	return ""
-}
+func kindColumn(k core.TokenKind) string { return tokenKindColumns(k)[0] }
 
 // ownerColumn is the column that names a token's owner, by kind: what every query about one
 // token has in its WHERE clause, so that another owner's token id is simply not found.
-func ownerColumn(k core.TokenKind) string {
+func ownerColumn(k core.TokenKind) string { return tokenKindColumns(k)[1] }
+
+// tokenKindColumns is, by kind, the stored name and the owner column.
+func tokenKindColumns(k core.TokenKind) [2]string {
 	switch k {
+	case core.TokenOrg:
+		return [2]string{"org", "org_id"}
 	case core.TokenUser:
-		return "user_id"
+		return [2]string{"user", "user_id"}
 	case core.TokenIntegration:
-		return "integration_id"
+		return [2]string{"integration", "integration_id"}
 	}
-	return "org_id"
+	return [2]string{"", "org_id"}
 }
 
 // tokenColumns are the columns scanToken reads, from tokens aliased t. The project slug is a
@@ -153,15 +148,9 @@ func insertToken(ctx context.Context, tx *sql.Tx, n newToken) (*tokenRow, error)
 	return liveToken(ctx, tx, tokenRef{n.kind, n.owner(), id})
 }
 
-// owner is the id liveWhere looks the new token up by.
+// owner is the id liveWhere looks the new token up by: its ownerColumn's value.
 func (n newToken) owner() int64 {
-	switch n.kind {
-	case core.TokenUser:
-		return n.userID
-	case core.TokenIntegration:
-		return n.integrationID
-	}
-	return n.orgID
+	return map[string]int64{"org_id": n.orgID, "user_id": n.userID, "integration_id": n.integrationID}[ownerColumn(n.kind)]
 }
 
 // renameToken changes a live token's name and returns its name before and the token after.
