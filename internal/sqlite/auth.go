@@ -9,23 +9,22 @@ import (
 )
 
 // AuthenticateToken returns the principal of a live token: one indexed lookup by hash (user
-// tokens join their user), answered from memory while nothing has been written since (see
-// authcache.go). A revoked token is gone from the lookup the moment its transaction commits,
-// and that commit empties the cache, so the very next request with it fails.
+// tokens join their user). A revoked token is gone from the lookup the moment its transaction
+// commits. Cache answers it from memory between writes.
 func (db *DB) AuthenticateToken(ctx context.Context, t core.ParsedToken) (*core.Principal, error) {
-	p, ok := db.cache.tokens.get(t.Hash)
-	if !ok {
-		epoch := writeEpoch.Load()
-		var err error
-		if p, err = db.lookupToken(ctx, t); err != nil {
-			return nil, err
-		}
-		db.cache.tokens.put(t.Hash, p, epoch)
+	p, err := db.lookupToken(ctx, t)
+	if err != nil {
+		return nil, err
 	}
+	return db.livePrincipal(p)
+}
+
+// livePrincipal checks a looked-up (or cached) principal's expiry against the clock, and
+// hands out a copy, user included, so that no caller can change what a cache keeps.
+func (db *DB) livePrincipal(p core.Principal) (*core.Principal, error) {
 	if core.Expired(p.ExpiresAt, db.Now()) {
 		return nil, core.Errorf(core.EUNAUTHORIZED, "Token expired")
 	}
-	// The cached principal is shared: hand out a copy, user included.
 	if p.User != nil {
 		u := *p.User
 		p.User = &u
@@ -71,24 +70,35 @@ func (db *DB) lookupToken(ctx context.Context, t core.ParsedToken) (core.Princip
 }
 
 // MemberRole returns the user's role in the organization, and false when they are not a
-// member; answered from memory while nothing has been written since it was read.
+// member. Cache answers it from memory between writes.
 func (db *DB) MemberRole(ctx context.Context, orgID, userID int64) (core.Role, bool, error) {
-	key := [2]int64{orgID, userID}
-	if e, ok := db.cache.roles.get(key); ok {
-		return e.role, e.member, nil
-	}
-	epoch := writeEpoch.Load()
-	var e memberRoleEntry
+	var role core.Role
 	err := db.queryRow(ctx, `SELECT role FROM memberships WHERE org_id = ? AND user_id = ?`,
-		orgID, userID).Scan(&e.role)
+		orgID, userID).Scan(&role)
 	switch {
-	case err == nil:
-		e.member = true
-	case !errors.Is(err, sql.ErrNoRows):
+	case errors.Is(err, sql.ErrNoRows):
+		return "", false, nil
+	case err != nil:
 		return "", false, err
 	}
-	db.cache.roles.put(key, e, epoch)
-	return e.role, e.member, nil
+	return role, true, nil
+}
+
+// roleReader reads a user's role in an organization: MemberRole, Cache.MemberRole, or a
+// transaction's own read (txRoles).
+type roleReader func(ctx context.Context, orgID, userID int64) (core.Role, bool, error)
+
+// txRoles reads roles within tx, so a write's check sees what the write will change.
+func txRoles(tx *sql.Tx) roleReader {
+	return func(ctx context.Context, orgID, userID int64) (core.Role, bool, error) {
+		var role core.Role
+		err := tx.QueryRowContext(ctx, `SELECT role FROM memberships WHERE org_id = ? AND user_id = ?`,
+			orgID, userID).Scan(&role)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", false, nil
+		}
+		return role, err == nil, err
+	}
 }
 
 // authorizeScopes checks that the request's actor may act in the organization with any one
@@ -100,9 +110,17 @@ func (db *DB) MemberRole(ctx context.Context, orgID, userID int64) (core.Role, b
 //   - non-members (and tokens of another organization) get ENOTFOUND, others lacking the
 //     scopes EFORBIDDEN; the console operator passes.
 //
-// Inside a transaction (tx non-nil) the role is read in it; reads pass nil and use the
-// cached answer, which no write has changed.
+// Inside a transaction (tx non-nil) the role is read in it; reads pass nil.
 func (db *DB) authorizeScopes(ctx context.Context, tx *sql.Tx, orgID int64, anyOf core.ScopeSet) error {
+	roles := roleReader(db.MemberRole)
+	if tx != nil {
+		roles = txRoles(tx)
+	}
+	return db.authorizeScopesWith(ctx, roles, orgID, anyOf)
+}
+
+// authorizeScopesWith is authorizeScopes with the roles read by roles (Cache passes its own).
+func (db *DB) authorizeScopesWith(ctx context.Context, roles roleReader, orgID int64, anyOf core.ScopeSet) error {
 	actor := core.ActorFrom(ctx)
 	switch {
 	case actor.Operator:
@@ -118,19 +136,7 @@ func (db *DB) authorizeScopes(ctx context.Context, tx *sql.Tx, orgID int64, anyO
 	case actor.User == nil:
 		return core.Errorf(core.EUNAUTHORIZED, "Authentication credentials were not provided.")
 	}
-	var role core.Role
-	var member bool
-	var err error
-	if tx == nil {
-		role, member, err = db.MemberRole(ctx, orgID, actor.User.ID)
-	} else {
-		err = tx.QueryRowContext(ctx, `SELECT role FROM memberships WHERE org_id = ? AND user_id = ?`,
-			orgID, actor.User.ID).Scan(&role)
-		member = err == nil
-		if errors.Is(err, sql.ErrNoRows) {
-			err = nil
-		}
-	}
+	role, member, err := roles(ctx, orgID, actor.User.ID)
 	if err != nil {
 		return err
 	}

@@ -15,10 +15,11 @@ import (
 	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
 )
 
-// testDB opens a fresh database with the demo data, fixtures that write through a second
+// testDB opens a fresh database with the demo data, seen through its Cache as the API sees
+// it, fixtures that write through a second
 // handle on the same file (as another writer would), and a clock the test moves.
 type testDB struct {
-	*sqlite.DB
+	*sqlite.Cache
 	fx    *sqlitetest.Fixtures
 	clock *testClock
 	op    context.Context
@@ -62,7 +63,7 @@ func openTestDB(t *testing.T) *testDB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fx.Close() })
-	return &testDB{DB: db, fx: fx, clock: clock, op: op}
+	return &testDB{Cache: sqlite.NewCache(db), fx: fx, clock: clock, op: op}
 }
 
 func (d *testDB) authenticate(t *testing.T, token string) (*core.Principal, error) {

@@ -19,7 +19,8 @@ func (db *DB) enqueueMail(ctx context.Context, tx *sql.Tx, to, template string, 
 	now := unix(db.Now())
 	_, err = tx.ExecContext(ctx, `INSERT INTO outbox (to_addr, template, data, next_attempt_at, created_at)
 		VALUES (?, ?, ?, ?, ?)`, to, template, body, now, now)
-	db.mailPending.Store(true)
+	// writeTx wakes the sender after this transaction commits.
+	db.queuedMail.Store(tx, struct{}{})
 	return err
 }
 
@@ -49,14 +50,18 @@ func (db *DB) DueMessages(ctx context.Context, now time.Time, limit int) ([]core
 // is cleared: it may hold an invitation's secret link, which must not outlive the delivery in
 // the database (or its backups). Recipient, template and times stay, for the record.
 func (db *DB) MarkSent(ctx context.Context, id int64, at time.Time) error {
-	_, err := db.db.ExecContext(ctx, `UPDATE outbox SET sent_at = ?, attempts = attempts + 1, data = '{}'
-		WHERE id = ? AND sent_at IS NULL`, unix(at), id)
-	return err
+	return db.inTxKeepingAnswers(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET sent_at = ?, attempts = attempts + 1, data = '{}'
+			WHERE id = ? AND sent_at IS NULL`, unix(at), id)
+		return err
+	})
 }
 
 // MarkFailed records a failed attempt and when to try again.
 func (db *DB) MarkFailed(ctx context.Context, id int64, reason string, next time.Time) error {
-	_, err := db.db.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?,
-		next_attempt_at = ? WHERE id = ? AND sent_at IS NULL`, reason, unix(next), id)
-	return err
+	return db.inTxKeepingAnswers(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?,
+			next_attempt_at = ? WHERE id = ? AND sent_at IS NULL`, reason, unix(next), id)
+		return err
+	})
 }

@@ -25,7 +25,7 @@ func (db *DB) SaveTokenUses(ctx context.Context, uses []core.TokenUse) error {
 	if len(uses) == 0 {
 		return nil
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTxKeepingAnswers(ctx, func(tx *sql.Tx) error {
 		st, err := tx.PrepareContext(ctx, saveTokenUse)
 		if err != nil {
 			return err
