@@ -207,7 +207,10 @@ func (db *DB) writeTx(ctx context.Context, invalidates bool, fn func(*sql.Tx) er
 	if err := db.waitWriteTurn(ctx); err != nil {
 		return err
 	}
-	defer func() { <-db.writeTurn }()
+	// The turn is given up right after the commit (or in the defer, whatever ends fn), before
+	// the callbacks below, which must never wait on a write.
+	giveUpTurn := sync.OnceFunc(func() { <-db.writeTurn })
+	defer giveUpTurn()
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return busyAsUnavailable(err)
@@ -220,6 +223,7 @@ func (db *DB) writeTx(ctx context.Context, invalidates bool, fn func(*sql.Tx) er
 	if err := tx.Commit(); err != nil {
 		return busyAsUnavailable(err)
 	}
+	giveUpTurn()
 	if invalidates {
 		db.Invalidate()
 	}
