@@ -143,8 +143,8 @@ func TestOrgTokenForgedRequestsAreRefused(t *testing.T) {
 	acme, globex := app.Org(t, "acme"), app.Org(t, "globex")
 	countTokens := func(orgID int64) int {
 		t.Helper()
-		var n int
-		if err := app.SQL(t).QueryRow(`SELECT count(*) FROM tokens WHERE kind = 'org' AND org_id = ?`, orgID).Scan(&n); err != nil {
+		n, err := app.Fixtures(t).CountOrgTokens(context.Background(), orgID)
+		if err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -358,8 +358,7 @@ const OrgTokenRevokeDeniedText = `title="You must be an organization owner or ma
 // mustOnlyTokenID returns the id of acme's live token with that name.
 func mustOnlyTokenID(t *testing.T, app *apptest.App, name string) int64 {
 	t.Helper()
-	var id int64
-	err := app.SQL(t).QueryRow(`SELECT id FROM tokens WHERE kind = 'org' AND name = ? AND revoked_at IS NULL`, name).Scan(&id)
+	id, err := app.Fixtures(t).OrgTokenID(context.Background(), name)
 	if err != nil {
 		t.Fatalf("token %q: %v", name, err)
 	}
