@@ -15,6 +15,8 @@ import (
 	"github.com/tokenboard/tokenboard/internal/apptest"
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/datadir"
+	"github.com/tokenboard/tokenboard/internal/sqlite"
+	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
 )
 
 // Issue 10 item 3: one server per data folder, and operator commands that write while it runs
@@ -55,12 +57,18 @@ func TestOneServerPerDataFolder(t *testing.T) {
 	})
 
 	t.Run("OperatorRemovalIsSeenOnTheNextRequest", func(t *testing.T) {
-		fixture, err := apptest.OpenFixtureDB(filepath.Join(data, "tokenboard.db"))
+		path := filepath.Join(data, "tokenboard.db")
+		db, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		fixture, err := sqlitetest.New(db, path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer fixture.Close()
-		token, err := apptest.InsertUserToken(context.Background(), fixture, "member@acme.test", core.NewScopeSet(core.ScopeOrgRead), nil)
+		token, err := fixture.MintUserToken(context.Background(), "member@acme.test", core.NewScopeSet(core.ScopeOrgRead), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"time"
 
@@ -65,13 +66,9 @@ func (db *DB) createOrg(ctx context.Context, slug, name string, ownerID int64) (
 	return &org, nil
 }
 
-// OrgBySlug returns an organization. The API looks one up on every request, so the answer is
-// kept in memory while nothing has been written since it was read.
+// OrgBySlug returns an organization. The API looks one up on every request; Cache answers it
+// from memory between writes.
 func (db *DB) OrgBySlug(ctx context.Context, slug string) (*core.Org, error) {
-	if org, ok := db.cache.orgs.get(slug); ok {
-		return &org, nil
-	}
-	epoch := writeEpoch.Load()
 	var org core.Org
 	var created int64
 	err := db.queryRow(ctx, `SELECT id, slug, name, created_at FROM orgs WHERE slug = ?`, slug).
@@ -80,7 +77,6 @@ func (db *DB) OrgBySlug(ctx context.Context, slug string) (*core.Org, error) {
 		return nil, notFound(err, "The requested resource does not exist.")
 	}
 	org.CreatedAt = fromUnix(created)
-	db.cache.orgs.put(slug, org, epoch)
 	return &org, nil
 }
 
@@ -253,7 +249,7 @@ func (db *DB) AddMember(ctx context.Context, orgID int64, email string, role cor
 				return conflictAs(err, "email", "This user is already a member of the organization.")
 			}
 			return db.audit(ctx, tx, orgID, core.AuditMemberAdded, email+" ("+string(role)+")")
-		case err == sql.ErrNoRows:
+		case errors.Is(err, sql.ErrNoRows):
 			result.Invited = true
 			return db.invite(ctx, tx, orgID, email, role)
 		}

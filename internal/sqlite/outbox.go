@@ -20,7 +20,8 @@ func (db *DB) enqueueMail(ctx context.Context, tx *sql.Tx, to, template string, 
 	now := unix(db.Now())
 	_, err = tx.ExecContext(ctx, `INSERT INTO outbox (to_addr, template, data, next_attempt_at, created_at)
 		VALUES (?, ?, ?, ?, ?)`, to, template, body, now, now)
-	db.mailPending.Store(true)
+	// writeTx wakes the sender after this transaction commits.
+	db.queuedMail.Store(tx, struct{}{})
 	return err
 }
 
@@ -57,14 +58,18 @@ func (db *DB) DueMessages(ctx context.Context, now time.Time, limit int) ([]core
 // checkpoint holds writers back while it waits for readers, so other mail does not pay for it.
 func (db *DB) MarkSent(ctx context.Context, id int64, at time.Time) error {
 	var template string
-	err := db.db.QueryRowContext(ctx, `UPDATE outbox SET sent_at = ?, attempts = attempts + 1, data = '{}'
-		WHERE id = ? AND sent_at IS NULL RETURNING template`, unix(at), id).Scan(&template)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
+	err := db.inTxKeepingAnswers(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `UPDATE outbox SET sent_at = ?, attempts = attempts + 1, data = '{}'
+			WHERE id = ? AND sent_at IS NULL RETURNING template`, unix(at), id).Scan(&template)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
 	if err != nil {
 		return err
 	}
+	// After the commit, outside the write turn: the checkpoint waits for other writers.
 	if template == core.MailInvite {
 		db.checkpointWAL(ctx)
 	}
@@ -82,7 +87,9 @@ func (db *DB) checkpointWAL(ctx context.Context) {
 
 // MarkFailed records a failed attempt and when to try again.
 func (db *DB) MarkFailed(ctx context.Context, id int64, reason string, next time.Time) error {
-	_, err := db.db.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?,
-		next_attempt_at = ? WHERE id = ? AND sent_at IS NULL`, reason, unix(next), id)
-	return err
+	return db.inTxKeepingAnswers(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?,
+			next_attempt_at = ? WHERE id = ? AND sent_at IS NULL`, reason, unix(next), id)
+		return err
+	})
 }
