@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -87,9 +89,14 @@ func TestTokensMigrationKeepsIdsAndRevocations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Rebuild the schema of 0001–0004 alone.
+	// Rebuild the schema of 0001–0004 alone: drop what 0005 and every later migration made.
 	if _, err := db.db.Exec(`DROP TABLE tokens; DROP TABLE schema_migrations`); err != nil {
 		t.Fatal(err)
+	}
+	for _, table := range slices.Backward(tablesCreatedAfter(t, "0005_tokens.sql")) {
+		if _, err := db.db.Exec(`DROP TABLE ` + table); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, name := range []string{"0002_tokens.sql", "0003_token_name_order.sql"} {
 		body, err := migrations.ReadFile("migrations/" + name)
@@ -149,4 +156,30 @@ func TestTokensMigrationKeepsIdsAndRevocations(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("after the migration:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// tablesCreatedAfter lists, in creation order, the tables that the migrations numbered after
+// the named one create.
+func tablesCreatedAfter(t *testing.T, after string) []string {
+	t.Helper()
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(names)
+	create := regexp.MustCompile(`(?i)CREATE TABLE (?:IF NOT EXISTS )?(\w+)`)
+	var tables []string
+	for _, name := range names {
+		if path.Base(name) <= after {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range create.FindAllStringSubmatch(string(body), -1) {
+			tables = append(tables, m[1])
+		}
+	}
+	return tables
 }

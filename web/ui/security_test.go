@@ -145,11 +145,11 @@ func TestInviteForAnotherEmailNeedsConfirmation(t *testing.T) {
 	}
 	acme := app.Org(t, "acme").ID
 	isMember := func() bool {
-		u, err := app.DB.UserByEmail(context.Background(), "owner@globex.test")
+		u, err := app.DB.UserByEmail(apptest.AsOperator(), "owner@globex.test")
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = app.DB.Membership(context.Background(), acme, u.ID)
+		_, err = app.DB.Membership(apptest.AsOperator(), acme, u.ID)
 		return err == nil
 	}
 	for _, form := range []url.Values{nil, {"confirm_email": {"1"}}, {"confirm_email": {"owner@globex.test"}}} {
