@@ -8,7 +8,7 @@ import (
 )
 
 // Forward-auth targets: the host and path a reverse proxy last asked about for a token, kept
-// in token_use_targets (migration 0008) beside the token tables and saved with the rest of a
+// in token_use_targets (migration 0007) beside the token tables and saved with the rest of a
 // batch of token uses.
 
 // saveUseTarget keeps the target of the latest use: an older use changes nothing.
@@ -16,10 +16,10 @@ const saveUseTarget = `INSERT INTO token_use_targets (kind, token_id, target, us
 	ON CONFLICT (kind, token_id) DO UPDATE SET target = excluded.target, used_at = excluded.used_at
 	WHERE excluded.used_at >= token_use_targets.used_at`
 
-// orgTokenLastTarget is a result column: the last forward-auth target of the org token row
-// aliased t, "" when none.
-const orgTokenLastTarget = `coalesce((SELECT u.target FROM token_use_targets u
-	WHERE u.kind = 'org' AND u.token_id = t.id AND u.used_at >= t.created_at), '')`
+// tokenLastTarget is a result column of tokenColumns: the last forward-auth target of the
+// token row aliased t, "" when none.
+const tokenLastTarget = `coalesce((SELECT u.target FROM token_use_targets u
+	WHERE u.kind = t.kind AND u.token_id = t.id AND u.used_at >= t.created_at), '')`
 
 // saveUseTargets writes the targets of the uses that name one, in the batch's transaction.
 func saveUseTargets(ctx context.Context, tx *sql.Tx, uses []core.TokenUse) error {
@@ -35,20 +35,9 @@ func saveUseTargets(ctx context.Context, tx *sql.Tx, uses []core.TokenUse) error
 			}
 			defer st.Close()
 		}
-		if _, err := st.ExecContext(ctx, targetKind(u.Kind), u.TokenID, u.Target, unix(u.At)); err != nil {
+		if _, err := st.ExecContext(ctx, kindColumn(u.Kind), u.TokenID, u.Target, unix(u.At)); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// targetKind is a token kind's name in token_use_targets.
-func targetKind(k core.TokenKind) string {
-	switch k {
-	case core.TokenOrg:
-		return "org"
-	case core.TokenUser:
-		return "user"
-	}
-	return "integration"
 }
