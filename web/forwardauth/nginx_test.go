@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -114,13 +115,23 @@ http {
 		t.Fatalf("nginx -t: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bin, "-p", dir, "-c", confPath, "-g", "daemon off;")
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	// Its own process group, so that stopping it stops its worker too; no pipes, so that
+	// waiting for it never waits for a worker holding one open.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
+		// SIGTERM is nginx's fast shutdown: the master stops its worker and exits.
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
 		if t.Failed() {
 			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
 			t.Logf("nginx error.log:\n%s", log)
