@@ -69,6 +69,7 @@ func services(db *sqlite.DB, uses *usage.Recorder) web.Services {
 		Secrets:      db,
 		Tokens:       db,
 		OrgTokens:    db,
+		Submissions:  db,
 		UserTokens:   db,
 		Integrations: db,
 		Releases:     db,
