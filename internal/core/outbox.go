@@ -49,7 +49,7 @@ type InviteMail struct {
 type OrgTokenCreatedMail struct {
 	ActorEmail string `json:"actor_email"`
 	TokenName  string `json:"token_name"`
-	// TokenMasked is the token's masked value (sntrys_************abcd), its name in the email
+	// TokenMasked is the token's masked value (************abcd, as on its edit page), its name in the email
 	// as in the list; absent from emails queued before it existed.
 	TokenMasked string    `json:"token_masked,omitempty"`
 	OrgName     string    `json:"org_name"`

@@ -149,7 +149,7 @@ func (db *DB) CreateOrgToken(ctx context.Context, orgID int64, n core.NewOrgToke
 		}
 		mail := core.OrgTokenCreatedMail{
 			ActorEmail: actor.Email(), TokenName: name, OrgName: org.Name, IP: actor.IP, Time: t.CreatedAt,
-			TokenMasked: core.MaskToken(core.TokenOrg, t.LastChars, true),
+			TokenMasked: core.MaskToken(core.TokenOrg, t.LastChars, false),
 			ReviewURL:   baseURL + "/settings/" + org.Slug + "/auth-tokens/" + strconv.FormatInt(t.ID, 10) + "/",
 		}
 		for _, to := range owners {

@@ -88,7 +88,7 @@ func orgTokenSubject(d core.OrgTokenCreatedMail) string {
 }
 
 // orgTokenLabel names the token by its masked value, as the user-token email does, with its
-// name: `sntrys_************abcd "CI"`. Emails queued before the masked value was kept name it
+// name: `************abcd "CI"`. Emails queued before the masked value was kept name it
 // by its name alone.
 func orgTokenLabel(d core.OrgTokenCreatedMail) string {
 	if d.TokenMasked == "" {

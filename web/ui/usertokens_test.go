@@ -159,7 +159,7 @@ func TestUserTokenScreens(t *testing.T) {
 		if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("Cache-Control %q, want no-store", cc)
 		}
-		for _, want := range []string{"Please copy this token to a safe place — it won't be shown again!", "I've saved it"} {
+		for _, want := range []string{"Please copy this token to a safe place — it won't be shown again!", "Done"} {
 			if !hasText(r.Body, want) {
 				t.Errorf("the display lacks %q", want)
 			}
@@ -251,7 +251,7 @@ func TestUserTokenScreens(t *testing.T) {
 			t.Fatalf("status %d to %q", r.Status, r.Location)
 		}
 		list := member.Get(userTokensURL)
-		if !strings.Contains(list.Body, "Revoked the token.") || !hasText(list.Body, "You haven't created any authentication tokens yet.") {
+		if !strings.Contains(list.Body, "Removed token") || !hasText(list.Body, "You haven't created any authentication tokens yet.") {
 			t.Errorf("list after revoking: %.800s", list.Body)
 		}
 		if r := app.Bearer(t, http.MethodGet, "/api/0/api-tokens/", token, nil); r.Status != http.StatusUnauthorized ||
@@ -432,7 +432,7 @@ func TestBrowserUserTokenCreateRenameRevoke(t *testing.T) {
 	}
 
 	list := mainText(
-		chromedp.Click(chromedp.Search(`//a[normalize-space()="I've saved it"]`)),
+		chromedp.Click(chromedp.Search(`//a[normalize-space()="Done"]`)),
 		chromedp.WaitVisible(chromedp.CSS("table.table")),
 	)
 	if strings.Contains(list, token) || !strings.Contains(list, masked(token)) || !strings.Contains(list, "laptop") {
@@ -452,7 +452,7 @@ func TestBrowserUserTokenCreateRenameRevoke(t *testing.T) {
 	}
 
 	if err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.Search(`//button[normalize-space()="Revoke"]`)),
+		chromedp.Click(chromedp.Search(`//button[normalize-space()="Remove"]`)),
 		chromedp.WaitVisible(chromedp.CSS("dialog.confirm")),
 	); err != nil {
 		t.Fatal(err)
@@ -465,8 +465,8 @@ func TestBrowserUserTokenCreateRenameRevoke(t *testing.T) {
 		t.Errorf("the dialog says %q", dialog)
 	}
 	list = mainText(
-		chromedp.Click(chromedp.Search(`//dialog//button[normalize-space()="Revoke"]`)),
-		chromedp.WaitVisible(chromedp.Search(`//div[contains(@class,"alert-success")][contains(., "Revoked the token.")]`)),
+		chromedp.Click(chromedp.Search(`//dialog//button[normalize-space()="Remove"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//div[contains(@class,"alert-success")][contains(., "Removed token")]`)),
 	)
 	if !strings.Contains(list, "You haven't created any authentication tokens yet.") {
 		t.Errorf("the list after revoking: %q", list)
