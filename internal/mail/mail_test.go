@@ -258,7 +258,7 @@ func TestRender(t *testing.T) {
 			t.Errorf("HTML contains unescaped user data:\n%s", m.HTML)
 		}
 		assertContains(t, "html", m.HTML, "&lt;script&gt;")
-		assertContains(t, "text", m.Text, `Organization Auth Token "Tom's <script>alert(1)</script> & "co"" for your organization Acme  Bcc: victim@example.com.`)
+		assertContains(t, "text", m.Text, `Organization Auth Token ************AbCd "Tom's <script>alert(1)</script> & "co"" for your organization Acme  Bcc: victim@example.com.`)
 		if strings.Contains(m.Text, "\nBcc:") {
 			t.Errorf("a control character in user data broke a line of the text part:\n%s", m.Text)
 		}
