@@ -15,7 +15,7 @@ func (db *DB) CountOrgTokens(ctx context.Context, orgID int64) (int, error) {
 			return err
 		}
 		return tx.QueryRowContext(ctx,
-			`SELECT count(*) FROM org_tokens WHERE org_id = ? AND deactivated_at IS NULL`, orgID).Scan(&n)
+			`SELECT count(*) FROM tokens WHERE kind = 'org' AND org_id = ? AND revoked_at IS NULL`, orgID).Scan(&n)
 	})
 	return n, err
 }

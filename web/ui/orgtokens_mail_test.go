@@ -70,7 +70,7 @@ func TestOrgTokenCreationEmailsEveryOwner(t *testing.T) {
 			t.Fatalf("delivered to %v, want %v", to, owners)
 		}
 		var createdAt, id int64
-		if err := app.SQL(t).QueryRow(`SELECT created_at, id FROM org_tokens`).Scan(&createdAt, &id); err != nil {
+		if err := app.SQL(t).QueryRow(`SELECT created_at, id FROM tokens WHERE kind = 'org'`).Scan(&createdAt, &id); err != nil {
 			t.Fatal(err)
 		}
 		// The email names the token by its masked value and links to the token's own page.

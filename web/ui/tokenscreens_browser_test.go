@@ -18,7 +18,7 @@ import (
 func liveOrgTokens(t *testing.T, app *apptest.App) int {
 	t.Helper()
 	var n int
-	if err := app.SQL(t).QueryRow(`SELECT count(*) FROM org_tokens WHERE deactivated_at IS NULL`).Scan(&n); err != nil {
+	if err := app.SQL(t).QueryRow(`SELECT count(*) FROM tokens WHERE kind = 'org' AND revoked_at IS NULL`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -113,7 +113,7 @@ func TestBrowserResubmittedCreateFormMintsNothing(t *testing.T) {
 			t.Errorf("after reload the page reads %q", page)
 		}
 		var n int
-		app.SQL(t).QueryRow(`SELECT count(*) FROM user_tokens`).Scan(&n)
+		app.SQL(t).QueryRow(`SELECT count(*) FROM tokens WHERE kind = 'user' AND revoked_at IS NULL`).Scan(&n)
 		if n != 1 {
 			t.Errorf("%d user tokens, want 1", n)
 		}
