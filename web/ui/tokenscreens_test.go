@@ -94,4 +94,3 @@ func TestTokenScreensUseSentrysTexts(t *testing.T) {
 	check("the user token form", c.Get(userTokensURL+"new-token/").Body,
 		"A name to help you identify this token.", "Your token will have the following scopes.")
 }
-
