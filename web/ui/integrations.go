@@ -71,7 +71,7 @@ func (s *Screens) IntegrationCreate(c echo.Context) error {
 		// A resubmitted form (once.go) creates nothing: neither a second integration nor token.
 		sub, first, cerr := s.claimSubmission(c)
 		if cerr != nil || !first {
-			return s.alreadyCreatedIntegration(c, cerr, integrationsURL(c))
+			return s.alreadyCreatedIntegration(c, cerr, integrationsURL(c), "Custom Integrations")
 		}
 		var i *core.Integration
 		var plain string
@@ -179,7 +179,7 @@ func (s *Screens) IntegrationTokenCreate(c echo.Context) error {
 	}
 	sub, first, err := s.claimSubmission(c) // a resubmitted New Token mints nothing (once.go)
 	if err != nil || !first {
-		return s.alreadyCreatedIntegration(c, err, integrationURL(c, i.Slug))
+		return s.alreadyCreatedIntegration(c, err, integrationURL(c, i.Slug), i.Name)
 	}
 	_, plain, err := s.svc.Integrations.CreateIntegrationToken(ctx, orgID, i.Slug)
 	if err != nil {

@@ -68,11 +68,11 @@ func (s *Screens) renderAlreadyCreated(c echo.Context, title, nav string, v view
 }
 
 // alreadyCreatedIntegration answers a resubmitted integration form (the create form or New
-// Token) with the page of the integration or the list; err, when set, is the claim's failure.
-func (s *Screens) alreadyCreatedIntegration(c echo.Context, err error, listURL string) error {
+// Token) with a link to where the token is listed; err, when set, is the claim's failure.
+func (s *Screens) alreadyCreatedIntegration(c echo.Context, err error, listURL, listLabel string) error {
 	if err != nil {
 		return err
 	}
 	return s.renderAlreadyCreated(c, "Custom Integrations", views.NavIntegrations,
-		views.AlreadyCreatedView{ListURL: listURL, ListLabel: "the integration's settings"})
+		views.AlreadyCreatedView{ListURL: listURL, ListLabel: listLabel})
 }
