@@ -66,6 +66,23 @@
     }
   });
 
+  // Token forms (issue 12): the copy button exists only where it can work, so its markup is a
+  // <template> put in place here; a create form's submit marked data-needs-value waits for
+  // that field (the server checks again); after a validation error the first invalid field
+  // takes the focus (a create form's Name has autofocus otherwise).
+  document.querySelectorAll("template[data-copy-button]").forEach(function (template) {
+    template.replaceWith(template.content.cloneNode(true));
+  });
+  document.querySelectorAll("[data-needs-value]").forEach(function (button) {
+    var field = document.getElementById(button.dataset.needsValue);
+    if (!field) return;
+    var sync = function () { button.disabled = field.value.trim() === ""; };
+    field.addEventListener("input", sync);
+    sync();
+  });
+  var invalid = document.querySelector('[aria-invalid="true"], .field.has-error input:not([type=hidden]), .field.has-error select, .field.has-error textarea');
+  if (invalid) invalid.focus();
+
   // Permission selects: each option carries data-scopes; the preview lists the union, and
   // the submit button marked data-needs-scopes is disabled while nothing is selected.
   function updatePreview(form) {
@@ -106,20 +123,4 @@
     sync();
   });
 
-  // Token forms (issue 12): the copy button exists only where it can work, so its markup is a
-  // <template> put in place here; a create form's submit marked data-needs-value waits for
-  // that field (the server checks again); after a validation error the first invalid field
-  // takes the focus (a create form's Name has autofocus otherwise).
-  document.querySelectorAll("template[data-copy-button]").forEach(function (template) {
-    template.replaceWith(template.content.cloneNode(true));
-  });
-  document.querySelectorAll("[data-needs-value]").forEach(function (button) {
-    var field = document.getElementById(button.dataset.needsValue);
-    if (!field) return;
-    var sync = function () { button.disabled = field.value.trim() === ""; };
-    field.addEventListener("input", sync);
-    sync();
-  });
-  var invalid = document.querySelector(".field.has-error input:not([type=hidden]), .field.has-error select, .field.has-error textarea");
-  if (invalid) invalid.focus();
 })();
