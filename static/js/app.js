@@ -122,5 +122,4 @@
     select.addEventListener("change", sync);
     sync();
   });
-
 })();
