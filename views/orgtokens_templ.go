@@ -410,7 +410,7 @@ func NewOrgToken(p Page, v NewOrgTokenView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = TextInput(TextField{ID: "token-name", Name: "name", Label: "Name", Help: "A name to help you identify this token.", Value: v.Name, Error: v.Errors["name"], Attrs: nameAttrs(v.Errors, true)}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = TextInput(TextField{ID: "token-name", Name: "name", Label: "Name", Help: "A name to help you identify this token.", Value: v.Name, Error: v.Errors["name"], Attrs: tokenNameAttrs(v.Errors, true)}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -540,10 +540,10 @@ func orgTokenIntro(text string) templ.Component {
 	})
 }
 
-// nameAttrs are the Name input's attributes: a create form focuses Name when it opens, and any
+// tokenNameAttrs are the Name input's attributes: a create form focuses Name when it opens, and any
 // form focuses it when it is the field in error (app.js focuses the first invalid field when
 // it is another one).
-func nameAttrs(errs FieldErrors, create bool) templ.Attributes {
+func tokenNameAttrs(errs FieldErrors, create bool) templ.Attributes {
 	a := templ.Attributes{"maxlength": "255", "autocomplete": "off"}
 	if create {
 		a["required"] = true
@@ -831,7 +831,7 @@ func orgTokenExpiry(t core.OrgToken, now time.Time) string {
 
 // editNameAttrs are the Name input's attributes on an edit form: focused only when in error.
 func editNameAttrs(errs FieldErrors, required bool) templ.Attributes {
-	a := nameAttrs(errs, false)
+	a := tokenNameAttrs(errs, false)
 	if required {
 		a["required"] = true
 	}

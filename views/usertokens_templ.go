@@ -703,9 +703,9 @@ func EditUserToken(p Page, v EditUserTokenView) templ.Component {
 	})
 }
 
-// userNameAttrs are the optional Name input's attributes (focus as nameAttrs).
+// userNameAttrs are the optional Name input's attributes (focus as tokenNameAttrs).
 func userNameAttrs(errs FieldErrors, create bool) templ.Attributes {
-	a := nameAttrs(errs, create)
+	a := tokenNameAttrs(errs, create)
 	delete(a, "required")
 	return a
 }
