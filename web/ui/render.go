@@ -65,7 +65,11 @@ func (s *Screens) RenderError(c echo.Context, status int, message string) error 
 	if status == http.StatusNotFound {
 		message = "The page you are looking for was not found."
 	}
-	p := views.Page{Title: heading, User: request.User(c), AssetVersion: s.assetVersion}
+	p := views.Page{Title: heading, AssetVersion: s.assetVersion}
+	if request.User(c) != nil {
+		// Signed in: the full chrome, so the navigation and Sign Out stay.
+		p = s.page(c, heading, "")
+	}
 	return s.render(c, status, views.ErrorPage(p, views.ErrorView{Status: status, Heading: heading, Message: message}))
 }
 
