@@ -28,6 +28,9 @@ func (s *Screens) page(c echo.Context, title, nav string) views.Page {
 			s.log.Warn("loading memberships", "err", err)
 		}
 		p.Orgs = orgs
+		if p.Theme, err = s.svc.Users.Theme(c.Request().Context(), p.User.ID); err != nil {
+			s.log.Warn("loading the theme", "err", err)
+		}
 		// Account pages belong to no organization; the sidebar keeps showing the first one
 		// whose settings the user may see, as Sentry keeps the last organization.
 		for i := range orgs {
