@@ -71,7 +71,7 @@ func NewOrg(p Page, v NewOrgView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = TextInput(TextField{ID: "org-name", Name: "name", Label: "Name", Help: "The name of your organization, shown in its settings and emails.", Value: v.Name, Error: v.Errors["name"], Attrs: templ.Attributes{"required": true, "maxlength": "64"}}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = TextInput(TextField{ID: "org-name", Name: "name", Label: "Name", Help: "The name of your organization, shown in its settings and emails.", Value: v.Name, Error: v.Errors["name"], Attrs: templ.Attributes{"required": true, "maxlength": "64", "autofocus": true}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
