@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The API load test of BENCHMARKS.md ("API load"): builds tokenboard, serves it on loopback
-# with a fresh data folder (the demo data, plus tokens minted straight into the database),
+# with a fresh data folder (the demo data, plus tokens minted through the store by scripts/mint-tokens),
 # runs wrk (2 threads; 16 and 64 connections; DURATION each) on four requests, and reports
 # requests per second, latency and the server's peak resident memory (VmHWM).
 #

@@ -21,6 +21,7 @@ var statusOf = map[string]int{
 	core.EFORBIDDEN:    http.StatusForbidden,
 	core.EUNAUTHORIZED: http.StatusUnauthorized,
 	core.ECONFLICT:     http.StatusConflict,
+	core.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	core.EINTERNAL:     http.StatusInternalServerError,
 }
 
@@ -42,6 +43,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 	case core.ErrorCode(err) != core.EINTERNAL:
 		status, message, fields = statusOf[core.ErrorCode(err)], core.ErrorMessage(err), core.ErrorFields(err)
+	}
+	if status == http.StatusServiceUnavailable {
+		// A write that could not get its turn in time (core.EUNAVAILABLE): retrying soon works.
+		c.Response().Header().Set("Retry-After", "1")
 	}
 	if status >= 500 {
 		s.log.Error("request failed", "route", c.Path(), "err", err)

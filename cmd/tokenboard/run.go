@@ -16,6 +16,7 @@ import (
 
 	"github.com/tokenboard/tokenboard/internal/app"
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/internal/datadir"
 	"github.com/tokenboard/tokenboard/internal/demo"
 	"github.com/tokenboard/tokenboard/internal/mail"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
@@ -45,6 +46,10 @@ Usage:
   tokenboard user create --email E --name N --password-stdin
   tokenboard org create --slug S --name N --owner E
   tokenboard member add --org S --email E --role R
+  tokenboard member remove --org S --email E
+
+Operator commands work while the server runs, and it sees their changes on its next request.
+Only one server may serve a data folder at a time.
 
 Roles: member, admin, manager, owner, billing.
 
@@ -67,23 +72,25 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		fmt.Fprint(m.stderr, usage)
 		fs.PrintDefaults()
 	}
-	var email, name, slug, owner, org, role, password string
-	var passwordStdin bool
+	var a operatorArgs
 	switch cmd {
 	case "demo":
-		fs.StringVar(&password, "password", demo.Password, "password of every demo user")
+		fs.StringVar(&a.password, "password", demo.Password, "password of every demo user")
 	case "user create":
-		fs.StringVar(&email, "email", "", "email address")
-		fs.StringVar(&name, "name", "", "display name")
-		fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from standard input")
+		fs.StringVar(&a.email, "email", "", "email address")
+		fs.StringVar(&a.name, "name", "", "display name")
+		fs.BoolVar(&a.passwordStdin, "password-stdin", false, "read the password from standard input")
 	case "org create":
-		fs.StringVar(&slug, "slug", "", "organization slug")
-		fs.StringVar(&name, "name", "", "organization name")
-		fs.StringVar(&owner, "owner", "", "email of the owner, an existing user")
+		fs.StringVar(&a.slug, "slug", "", "organization slug")
+		fs.StringVar(&a.name, "name", "", "organization name")
+		fs.StringVar(&a.owner, "owner", "", "email of the owner, an existing user")
 	case "member add":
-		fs.StringVar(&org, "org", "", "organization slug")
-		fs.StringVar(&email, "email", "", "email of an existing user")
-		fs.StringVar(&role, "role", "member", "role")
+		fs.StringVar(&a.org, "org", "", "organization slug")
+		fs.StringVar(&a.email, "email", "", "email of an existing user")
+		fs.StringVar(&a.role, "role", "member", "role")
+	case "member remove":
+		fs.StringVar(&a.org, "org", "", "organization slug")
+		fs.StringVar(&a.email, "email", "", "email of the member")
 	case "serve", "migrate", "help":
 	default:
 		fs.Usage()
@@ -103,6 +110,18 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	logger := m.logger()
+	if err := os.MkdirAll(m.Config.Data, 0o700); err != nil {
+		return err
+	}
+	if cmd == "serve" {
+		// Before the database is opened: a second server must not even run migrations. Other
+		// commands take no lock; SQLite's own locking orders their writes with the server's.
+		lock, err := datadir.Acquire(m.Config.Data)
+		if err != nil {
+			return err
+		}
+		defer lock.Release()
+	}
 	db, err := m.openDB(ctx)
 	if err != nil {
 		return err
@@ -117,43 +136,77 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	case "migrate":
 		fmt.Fprintln(m.stdout, "Migrations applied.")
 		return nil
+	}
+	if err := m.operatorCommand(ctx, opCtx, db, cmd, a); err != nil {
+		return err
+	}
+	// The command committed a write the server (if one serves this folder) has not seen: its
+	// commit hook only counts its own commits. Tell it, so its next request reads the change.
+	if err := datadir.NotifyWrite(ctx, m.Config.Data); err != nil {
+		fmt.Fprintf(m.stderr, "warning: %v; the server sees the change within a second.\n", err)
+	}
+	return nil
+}
+
+// operatorArgs are the flags of the operator commands.
+type operatorArgs struct {
+	email, name, slug, owner, org, role, password string
+	passwordStdin                                 bool
+}
+
+// operatorCommand runs one of the commands that write the database next to the server.
+func (m *Main) operatorCommand(ctx, opCtx context.Context, db *sqlite.DB, cmd string, a operatorArgs) error {
+	switch cmd {
 	case "demo":
-		return demo.Seed(opCtx, db, password, m.stdout)
+		return demo.Seed(opCtx, db, a.password, m.stdout)
 	case "user create":
-		if !passwordStdin {
+		if !a.passwordStdin {
 			return errors.New("give the password on standard input with --password-stdin")
 		}
 		line, err := bufio.NewReader(m.stdin).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}
-		u, err := db.CreateUser(opCtx, core.NewUser{Email: email, Name: name, Password: strings.TrimRight(line, "\r\n")})
+		u, err := db.CreateUser(opCtx, core.NewUser{Email: a.email, Name: a.name, Password: strings.TrimRight(line, "\r\n")})
 		if err != nil {
 			return describe(err)
 		}
 		fmt.Fprintf(m.stdout, "Created user %s (id %d).\n", u.Email, u.ID)
 	case "org create":
-		u, err := db.UserByEmail(ctx, owner)
+		u, err := db.UserByEmail(ctx, a.owner)
 		if err != nil {
-			return fmt.Errorf("owner %q: %w", owner, describe(err))
+			return fmt.Errorf("owner %q: %w", a.owner, describe(err))
 		}
-		o, err := db.CreateOrg(core.WithActor(ctx, core.Actor{User: u, IP: "console"}), slug, name)
+		o, err := db.CreateOrg(core.WithActor(ctx, core.Actor{User: u, IP: "console"}), a.slug, a.name)
 		if err != nil {
 			return describe(err)
 		}
 		fmt.Fprintf(m.stdout, "Created organization %s owned by %s.\n", o.Slug, u.Email)
 	case "member add":
-		o, err := db.OrgBySlug(ctx, org)
+		o, err := db.OrgBySlug(ctx, a.org)
 		if err != nil {
-			return fmt.Errorf("organization %q: %w", org, describe(err))
+			return fmt.Errorf("organization %q: %w", a.org, describe(err))
 		}
-		if _, err := db.UserByEmail(ctx, email); err != nil {
-			return fmt.Errorf("user %q: %w", email, describe(err))
+		if _, err := db.UserByEmail(ctx, a.email); err != nil {
+			return fmt.Errorf("user %q: %w", a.email, describe(err))
 		}
-		if _, err := db.AddMember(opCtx, o.ID, email, core.Role(role)); err != nil {
+		if _, err := db.AddMember(opCtx, o.ID, a.email, core.Role(a.role)); err != nil {
 			return describe(err)
 		}
-		fmt.Fprintf(m.stdout, "Added %s to %s as %s.\n", email, o.Slug, role)
+		fmt.Fprintf(m.stdout, "Added %s to %s as %s.\n", a.email, o.Slug, a.role)
+	case "member remove":
+		o, err := db.OrgBySlug(ctx, a.org)
+		if err != nil {
+			return fmt.Errorf("organization %q: %w", a.org, describe(err))
+		}
+		u, err := db.UserByEmail(ctx, a.email)
+		if err != nil {
+			return fmt.Errorf("user %q: %w", a.email, describe(err))
+		}
+		if err := db.RemoveMember(opCtx, o.ID, u.ID); err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(m.stdout, "Removed %s from %s.\n", u.Email, o.Slug)
 	}
 	return nil
 }
@@ -169,9 +222,6 @@ func (m *Main) logger() *slog.Logger {
 }
 
 func (m *Main) openDB(ctx context.Context) (*sqlite.DB, error) {
-	if err := os.MkdirAll(m.Config.Data, 0o700); err != nil {
-		return nil, err
-	}
 	db, err := sqlite.Open(ctx, filepath.Join(m.Config.Data, "tokenboard.db"))
 	if err != nil {
 		return nil, err
@@ -210,6 +260,14 @@ func (m *Main) serve(ctx context.Context, db *sqlite.DB, logger *slog.Logger) er
 		return err
 	}
 	srv, sender, uses := a.Server, a.Sender, a.Uses
+	// Operator commands write the same file from another process; they announce it here so the
+	// next request does not answer from the cache. Without the socket (a data path too long for
+	// one, say) their changes are still seen, within the cache's lifetime of a second.
+	if control, err := datadir.ListenControl(m.Config.Data, db.Invalidate); err != nil {
+		logger.Warn("no control socket: operator commands' changes are seen within a second", "err", err)
+	} else {
+		defer control.Close()
+	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return err

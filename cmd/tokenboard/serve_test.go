@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -12,10 +11,10 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/tokenboard/tokenboard/internal/apptest"
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/demo"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
+	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
 )
 
 // TestServeSavesTokenUsesOnShutdown runs the server command, makes one API request and stops
@@ -30,16 +29,16 @@ func TestServeSavesTokenUsesOnShutdown(t *testing.T) {
 	}
 	seeded.PasswordCost = bcrypt.MinCost // the demo command's real cost is slow under -race
 	err = demo.Seed(core.WithActor(ctx, core.Actor{Operator: true}), seeded, "password-1234", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx, err := sqlitetest.New(seeded, filepath.Join(dir, "tokenboard.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fx.Close()
+	token, err := fx.MintUserToken(ctx, "owner@acme.test", core.NewScopeSet(core.ScopeOrgRead), nil)
 	seeded.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := apptest.OpenFixtureDB(filepath.Join(dir, "tokenboard.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	token, err := apptest.InsertUserToken(ctx, db, "owner@acme.test", core.NewScopeSet(core.ScopeOrgRead), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,11 +71,11 @@ func TestServeSavesTokenUsesOnShutdown(t *testing.T) {
 		t.Fatalf("serve: %v\n%s", err, stderr.String())
 	}
 
-	var lastUsed sql.NullInt64
-	if err := db.QueryRow(`SELECT last_used_at FROM user_tokens WHERE token_hash = ?`, core.HashToken(token)).Scan(&lastUsed); err != nil {
+	lastUsed, _, err := fx.TokenLastUsed(ctx, token)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !lastUsed.Valid {
+	if lastUsed == nil {
 		t.Errorf("the token's last use was not saved on shutdown")
 	}
 }

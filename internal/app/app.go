@@ -61,17 +61,19 @@ func New(ctx context.Context, db *sqlite.DB, cfg Config) (*App, error) {
 }
 
 // services returns the web layer's services, all implemented by the database, with uses
-// recording token use.
+// recording token use. The answers every API request needs (token, organization, role,
+// release pages) come through a sqlite.Cache, which the database's own writes invalidate.
 func services(db *sqlite.DB, uses *usage.Recorder) web.Services {
+	cached := sqlite.NewCache(db)
 	return web.Services{
 		Users:        db,
-		Orgs:         db,
+		Orgs:         cached,
 		Secrets:      db,
-		Tokens:       db,
+		Tokens:       cached,
 		OrgTokens:    db,
 		UserTokens:   db,
 		Integrations: db,
-		Releases:     db,
+		Releases:     cached,
 		Usage:        uses,
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/tokenboard/tokenboard/internal/mail"
 	"github.com/tokenboard/tokenboard/internal/smtptest"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
+	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
 	"github.com/tokenboard/tokenboard/internal/usage"
 )
 
@@ -37,8 +38,10 @@ type App struct {
 	// DataDir holds the database file.
 	DataDir string
 
-	uses     *usage.Recorder
-	fixtures fixtureDB
+	uses         *usage.Recorder
+	fixturesOnce sync.Once
+	fixtures     *sqlitetest.Fixtures
+	fixturesErr  error
 }
 
 // Start runs a tokenboard with the demo data for the duration of the test.
@@ -92,7 +95,9 @@ func Start(t testing.TB) *App {
 		cancel()
 		wg.Wait()
 		app.uses.Flush(shutdownCtx)
-		app.fixtures.close()
+		if app.fixtures != nil {
+			app.fixtures.Close()
+		}
 		db.Close()
 	})
 	return app

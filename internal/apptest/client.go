@@ -3,10 +3,12 @@ package apptest
 import (
 	"bytes"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -178,4 +180,26 @@ func do(t testing.TB, client *http.Client, req *http.Request) *Response {
 		t.Fatalf("%s %s: reading body: %v", req.Method, req.URL.Path, err)
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: string(body), Location: resp.Header.Get("Location")}
+}
+
+// TokenShownOnce checks the page that shows a new token of any kind: 200, not cacheable
+// (no-store), the one-time warning; it returns the token pattern finds there.
+func (r *Response) TokenShownOnce(t testing.TB, pattern *regexp.Regexp) string {
+	t.Helper()
+	if r.Status != http.StatusOK {
+		t.Fatalf("status %d: %.500s", r.Status, r.Body)
+	}
+	token := pattern.FindString(r.Body)
+	if token == "" {
+		t.Fatalf("no token on the page")
+	}
+	if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q, want no-store", cc)
+	}
+	for _, want := range []string{"Please copy this token to a safe place — it won't be shown again!", "I've saved it"} {
+		if !strings.Contains(html.UnescapeString(r.Body), want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	return token
 }

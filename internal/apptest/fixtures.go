@@ -132,7 +132,7 @@ func (a *App) AssertNowhere(t testing.TB, plaintext string, clients ...*Client) 
 	// The last 4 characters are stored on purpose; the rest of the secret never is.
 	needles := []string{plaintext, secret[:len(secret)-4]}
 	// The scan must find what is stored, or finding nothing proves nothing.
-	if where := a.FindInDatabase(t, core.HashToken(plaintext)); !slices.Contains(where, "org_tokens.token_hash") {
+	if where := a.FindInDatabase(t, core.HashToken(plaintext)); !slices.Contains(where, "tokens.token_hash") {
 		t.Fatalf("the database scan does not find the token's hash: %v", where)
 	}
 	for _, needle := range needles {

@@ -5,53 +5,67 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"errors"
-	"net/url"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
 )
 
-// Test fixtures for API tokens. The Mint methods go through the real token services, so tests
-// exercise the same writes as the screens. Revoking and expiring, and the Insert functions,
-// write rows directly through a second handle on the database file, the way the services store
-// them (SHA-256 of the full token, last 4 characters, scopes by name): the Insert functions
-// take a *sql.DB so that scripts/loadtest can mint many tokens into a server's database.
+// Test fixtures, delegated to sqlitetest: tokens are minted through the real services, and
+// what no service does (revoking or expiring behind the server's back, seeding long lists,
+// reading raw rows) is written next to the schema, in internal/sqlite/sqlitetest. This
+// package holds no SQL.
 
-// fixtureDB is the second handle, opened on first use.
-type fixtureDB struct {
-	once sync.Once
-	db   *sql.DB
-	err  error
-}
+// DatabasePath is the app's SQLite file.
+func (a *App) DatabasePath() string { return filepath.Join(a.DataDir, "tokenboard.db") }
 
-func (f *fixtureDB) close() {
-	if f.db != nil {
-		f.db.Close()
-	}
-}
-
-// OpenFixtureDB opens the database file at path with the pragmas the server uses, so that
-// writes wait for the server's instead of failing.
-func OpenFixtureDB(path string) (*sql.DB, error) {
-	return sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+
-		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"+
-		"&_pragma=synchronous(NORMAL)&_txlock=immediate")
-}
-
-func (a *App) fixtureDB(t testing.TB) *sql.DB {
+// Fixtures returns the app's sqlitetest fixtures, opened on first use and closed with the app.
+func (a *App) Fixtures(t testing.TB) *sqlitetest.Fixtures {
 	t.Helper()
-	a.fixtures.once.Do(func() {
-		a.fixtures.db, a.fixtures.err = OpenFixtureDB(filepath.Join(a.DataDir, "tokenboard.db"))
+	a.fixturesOnce.Do(func() {
+		a.fixtures, a.fixturesErr = sqlitetest.New(a.DB, a.DatabasePath())
 	})
-	if a.fixtures.err != nil {
-		t.Fatalf("opening the fixture database handle: %v", a.fixtures.err)
+	if a.fixturesErr != nil {
+		t.Fatalf("opening the fixtures: %v", a.fixturesErr)
 	}
-	return a.fixtures.db
+	return a.fixtures
+}
+
+// SQL is a second handle on the app's database file, for tests that inspect raw rows.
+func (a *App) SQL(t testing.TB) *sql.DB {
+	t.Helper()
+	return a.Fixtures(t).Raw()
+}
+
+// must fails the test on err, naming what was being done.
+func must(t testing.TB, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// FindInDatabase returns where s occurs in the database (sqlitetest.Fixtures.FindInDatabase).
+func (a *App) FindInDatabase(t testing.TB, s string) []string {
+	t.Helper()
+	found, err := a.Fixtures(t).FindInDatabase(context.Background(), s)
+	must(t, "scanning the database", err)
+	return found
+}
+
+// SeedOrgTokens inserts n org tokens named "<prefix> 00001"… into the organization at once
+// (sqlitetest.Fixtures.SeedNumberedOrgTokens).
+func (a *App) SeedOrgTokens(t testing.TB, orgID int64, prefix string, n int) {
+	t.Helper()
+	must(t, "seeding org tokens", a.Fixtures(t).SeedNumberedOrgTokens(context.Background(), orgID, prefix, n))
+}
+
+// Checkpoint empties the write-ahead log into the database file.
+func (a *App) Checkpoint(t testing.TB) {
+	t.Helper()
+	must(t, "checkpointing", a.Fixtures(t).Checkpoint(context.Background()))
 }
 
 // MintOrgToken creates an org auth token through the org-token service, as the organization's
@@ -60,9 +74,7 @@ func (a *App) MintOrgToken(t testing.TB, orgSlug, name string) string {
 	t.Helper()
 	org := a.Org(t, orgSlug)
 	_, token, err := a.DB.CreateOrgToken(a.asOwner(t, org), org.ID, core.NewOrgToken{Name: name})
-	if err != nil {
-		t.Fatalf("minting an org token for %s: %v", orgSlug, err)
-	}
+	must(t, "minting an org token for "+orgSlug, err)
 	return token
 }
 
@@ -71,18 +83,8 @@ func (a *App) MintOrgToken(t testing.TB, orgSlug, name string) string {
 // afterwards, as time passing would.
 func (a *App) MintUserToken(t testing.TB, email string, scopes core.ScopeSet, expiresAt *time.Time) string {
 	t.Helper()
-	expired := expiresAt != nil && !expiresAt.After(time.Now())
-	n := core.NewUserToken{Scopes: scopes.Expand()}
-	if !expired {
-		n.ExpiresAt = expiresAt
-	}
-	_, token, err := a.DB.CreateUserToken(a.As(t, email), n)
-	if err != nil {
-		t.Fatalf("minting a user token for %s: %v", email, err)
-	}
-	if expired {
-		a.ExpireToken(t, token)
-	}
+	token, err := a.Fixtures(t).MintUserToken(context.Background(), email, scopes, expiresAt)
+	must(t, "minting a user token for "+email, err)
 	return token
 }
 
@@ -96,9 +98,7 @@ func (a *App) MintIntegrationToken(t testing.TB, orgSlug string, scopes core.Sco
 	rand.Read(suffix[:])
 	in := core.IntegrationInput{Name: "Fixture " + hex.EncodeToString(suffix[:]), Scopes: scopes.Expand()}
 	_, _, token, err := a.DB.CreateIntegration(a.asOwner(t, org), org.ID, in)
-	if err != nil {
-		t.Fatalf("minting an integration token for %s: %v", orgSlug, err)
-	}
+	must(t, "minting an integration token for "+orgSlug, err)
 	return token
 }
 
@@ -113,141 +113,25 @@ func (a *App) asOwner(t testing.TB, org *core.Org) context.Context {
 	return core.WithActor(context.Background(), core.Actor{User: &owners[0], IP: "127.0.0.1"})
 }
 
-// RevokeToken revokes a token as its service does: an org token is deactivated, a user token
-// deleted, an integration token marked revoked.
+// RevokeToken revokes a token of any kind behind the services' back, as another process
+// would (the app's cache is told, as the cross-process signal tells the server).
 func (a *App) RevokeToken(t testing.TB, token string) {
 	t.Helper()
-	if err := UpdateTokenRow(context.Background(), a.fixtureDB(t), token, "revoke"); err != nil {
-		t.Fatalf("revoking a token: %v", err)
-	}
+	must(t, "revoking a token", a.Fixtures(t).RevokeToken(context.Background(), token))
 }
 
-// ExpireToken sets an org or user token's expiry to a second ago.
+// ExpireToken sets a token's expiry to a second ago.
 func (a *App) ExpireToken(t testing.TB, token string) {
 	t.Helper()
-	if err := UpdateTokenRow(context.Background(), a.fixtureDB(t), token, "expire"); err != nil {
-		t.Fatalf("expiring a token: %v", err)
-	}
-}
-
-// InsertOrgToken stores a new org token and returns its plaintext.
-func InsertOrgToken(ctx context.Context, db *sql.DB, baseURL, orgSlug, name string, expiresAt *time.Time) (string, error) {
-	now := time.Now().UTC()
-	token, err := core.GenerateOrgToken(baseURL, orgSlug, now)
-	if err != nil {
-		return "", err
-	}
-	res, err := db.ExecContext(ctx, `INSERT INTO org_tokens (org_id, token_hash, last_chars, name, scopes, created_at, expires_at)
-		SELECT id, ?, ?, ?, 'org:ci', ?, ? FROM orgs WHERE slug = ?`,
-		core.HashToken(token), core.TokenLastChars(token), name, now.Unix(), unixOrNull(expiresAt), orgSlug)
-	return token, oneRow(res, err, "no organization "+orgSlug)
-}
-
-// InsertUserToken stores a new user token and returns its plaintext.
-func InsertUserToken(ctx context.Context, db *sql.DB, email string, scopes core.ScopeSet, expiresAt *time.Time) (string, error) {
-	token, err := core.GenerateUserToken()
-	if err != nil {
-		return "", err
-	}
-	res, err := db.ExecContext(ctx, `INSERT INTO user_tokens (user_id, token_hash, last_chars, name, scopes, created_at, expires_at)
-		SELECT id, ?, ?, '', ?, ?, ? FROM users WHERE email = ? COLLATE NOCASE`,
-		core.HashToken(token), core.TokenLastChars(token), strings.Join(scopes.Expand().Names(), " "),
-		time.Now().Unix(), unixOrNull(expiresAt), email)
-	return token, oneRow(res, err, "no user "+email)
-}
-
-// InsertIntegrationToken stores a new internal integration of the organization and one token
-// of it, and returns the token's plaintext.
-func InsertIntegrationToken(ctx context.Context, db *sql.DB, orgSlug string, scopes core.ScopeSet) (string, error) {
-	token, err := core.GenerateIntegrationToken()
-	if err != nil {
-		return "", err
-	}
-	var suffix [4]byte
-	rand.Read(suffix[:])
-	slug := "fixture-" + hex.EncodeToString(suffix[:])
-	names := strings.Join(scopes.Expand().Names(), " ")
-	now := time.Now().Unix()
-	var integrationID int64
-	err = db.QueryRowContext(ctx, `INSERT INTO integrations (org_id, slug, name, scopes, created_at, updated_at)
-		SELECT id, ?, ?, ?, ?, ? FROM orgs WHERE slug = ? RETURNING id`, slug, slug, names, now, now, orgSlug).Scan(&integrationID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", errors.New("no organization " + orgSlug)
-	} else if err != nil {
-		return "", err
-	}
-	_, err = db.ExecContext(ctx, `INSERT INTO integration_tokens (integration_id, token_hash, last_chars, scopes, created_at)
-		VALUES (?, ?, ?, ?, ?)`, integrationID, core.HashToken(token), core.TokenLastChars(token), names, now)
-	return token, err
-}
-
-// UpdateTokenRow revokes ("revoke") or expires ("expire") the token's row.
-func UpdateTokenRow(ctx context.Context, db *sql.DB, token, action string) error {
-	parsed, err := core.ParseToken(token)
-	if err != nil {
-		return err
-	}
-	now := time.Now().Unix()
-	queries := map[string]map[core.TokenKind]string{
-		"revoke": {
-			core.TokenOrg:         `UPDATE org_tokens SET deactivated_at = ? WHERE token_hash = ?`,
-			core.TokenUser:        `DELETE FROM user_tokens WHERE ? > 0 AND token_hash = ?`,
-			core.TokenIntegration: `UPDATE integration_tokens SET revoked_at = ? WHERE token_hash = ?`,
-		},
-		"expire": {
-			core.TokenOrg:  `UPDATE org_tokens SET expires_at = ? - 1 WHERE token_hash = ?`,
-			core.TokenUser: `UPDATE user_tokens SET expires_at = ? - 1 WHERE token_hash = ?`,
-		},
-	}
-	query, ok := queries[action][parsed.Kind]
-	if !ok {
-		return errors.New("this kind of token cannot " + action)
-	}
-	res, err := db.ExecContext(ctx, query, now, parsed.Hash)
-	return oneRow(res, err, "no such token")
-}
-
-func unixOrNull(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return t.Unix()
-}
-
-// oneRow checks that a statement changed exactly one row: an INSERT … SELECT whose owner
-// does not exist changes none, without an error.
-func oneRow(res sql.Result, err error, none string) error {
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return errors.New(none)
-	}
-	return nil
+	must(t, "expiring a token", a.Fixtures(t).ExpireToken(context.Background(), token))
 }
 
 // TokenLastUsed reads a token's stored "last used": when, and for an org token the slug of the
 // project it was last used in ("" when none).
 func (a *App) TokenLastUsed(t testing.TB, token string) (at *time.Time, project string) {
 	t.Helper()
-	parsed, err := core.ParseToken(token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	query := map[core.TokenKind]string{
-		core.TokenOrg: `SELECT t.last_used_at, coalesce(p.slug, '') FROM org_tokens t
-			LEFT JOIN projects p ON p.id = t.last_used_project_id WHERE t.token_hash = ?`,
-		core.TokenUser:        `SELECT last_used_at, '' FROM user_tokens WHERE token_hash = ?`,
-		core.TokenIntegration: `SELECT last_used_at, '' FROM integration_tokens WHERE token_hash = ?`,
-	}[parsed.Kind]
-	var unix sql.NullInt64
-	if err := a.fixtureDB(t).QueryRow(query, parsed.Hash).Scan(&unix, &project); err != nil {
-		t.Fatalf("reading a token's last use: %v", err)
-	}
-	if unix.Valid {
-		u := time.Unix(unix.Int64, 0).UTC()
-		at = &u
-	}
+	at, project, err := a.Fixtures(t).TokenLastUsed(context.Background(), token)
+	must(t, "reading a token's last use", err)
 	return at, project
 }
 
@@ -255,8 +139,5 @@ func (a *App) TokenLastUsed(t testing.TB, token string) (at *time.Time, project 
 // then get 401 "User inactive or deleted".
 func (a *App) DeactivateUser(t testing.TB, email string) {
 	t.Helper()
-	res, err := a.fixtureDB(t).Exec(`UPDATE users SET active = 0 WHERE email = ? COLLATE NOCASE`, email)
-	if err := oneRow(res, err, "no user "+email); err != nil {
-		t.Fatalf("deactivating %s: %v", email, err)
-	}
+	must(t, "deactivating "+email, a.Fixtures(t).DeactivateUser(context.Background(), email))
 }

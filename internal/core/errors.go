@@ -15,7 +15,10 @@ const (
 	EFORBIDDEN    = "forbidden"
 	EUNAUTHORIZED = "unauthorized"
 	ECONFLICT     = "conflict"
-	EINTERNAL     = "internal"
+	// EUNAVAILABLE is a request the server could not serve now but may later, such as a
+	// write that could not get its turn in time: the client should retry.
+	EUNAVAILABLE = "unavailable"
+	EINTERNAL    = "internal"
 )
 
 // Error is the one error type of the domain. Message is safe to show to the person who made

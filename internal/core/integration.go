@@ -3,7 +3,6 @@ package core
 import (
 	"net/url"
 	"strings"
-	"unicode/utf8"
 )
 
 // The rules of internal integrations (SPEC 3.5) as pure functions, following Sentry's
@@ -67,22 +66,18 @@ type IntegrationInput struct {
 // reports every problem at once, by form field (name, webhook_url, events, overview).
 func (in *IntegrationInput) Validate() error {
 	fields := map[string]string{}
-	in.Name = strings.TrimSpace(in.Name)
+	var msg string
+	if in.Name, msg = IntegrationNameField.Check(in.Name); msg != "" {
+		fields["name"] = msg
+	}
 	in.WebhookURL = strings.TrimSpace(in.WebhookURL)
-	in.Overview = strings.TrimSpace(in.Overview)
+	if in.Overview, msg = IntegrationOverviewField.Check(in.Overview); msg != "" {
+		fields["overview"] = msg
+	}
 	in.Scopes = in.Scopes.Expand()
 
-	switch {
-	case in.Name == "":
-		fields["name"] = "The name cannot be blank."
-	case utf8.RuneCountInString(in.Name) > MaxIntegrationNameLength:
-		fields["name"] = "The name cannot be longer than 57 characters."
-	}
 	if msg := validateWebhookURL(in.WebhookURL); msg != "" {
 		fields["webhook_url"] = msg
-	}
-	if utf8.RuneCountInString(in.Overview) > maxIntegrationOverview {
-		fields["overview"] = "The overview cannot be longer than 5000 characters."
 	}
 
 	events, unknown := canonicalEvents(in.Events)

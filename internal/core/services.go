@@ -23,12 +23,12 @@ const MinPasswordLength = 8
 func (n *NewUser) Validate() error {
 	fields := map[string]string{}
 	n.Email = strings.TrimSpace(n.Email)
-	n.Name = strings.TrimSpace(n.Name)
 	if msg := ValidateEmail(n.Email); msg != "" {
 		fields["email"] = msg
 	}
-	if utf8.RuneCountInString(n.Name) > 200 {
-		fields["name"] = "The name cannot be longer than 200 characters."
+	var msg string
+	if n.Name, msg = UserNameField.Check(n.Name); msg != "" {
+		fields["name"] = msg
 	}
 	if msg := ValidatePassword(n.Password); msg != "" {
 		fields["password"] = msg

@@ -121,14 +121,12 @@ type OrgTokenPayload struct {
 // GenerateOrgToken mints a new org auth token for the organization orgSlug on the server at
 // baseURL (written verbatim into both "url" and "region_url": tokenboard has one region).
 //
-// The payload is written as SPEC §2 asks, byte for byte what Python's json.dumps writes with
-// its default ", " and ": " separators. Its "iat" is now to the microsecond, except that it
-// may be moved back by up to 20µs: with those separators, one length in three of the text
-// before the "region_url" key puts that key at the one base64 alignment that gitleaks'
-// sentry-org-token pattern does not look for (the pattern was written for the compact JSON
-// Sentry itself emits), and a token scanners cannot see is a token nobody is warned about
-// when it leaks. Base URLs longer than about 110 characters exceed that pattern's length
-// limits; such tokens still work here.
+// The payload is written as SPEC §2 asks: byte for byte what Sentry's json.dumps writes, with
+// compact separators, and "iat" is now to the microsecond. Compact JSON is also what gitleaks'
+// sentry-org-token pattern was written for: `,"region_url":` is spelled by one of its three
+// markers at every base64 alignment, so every token is visible to scanners without adjusting
+// the iat. Base URLs longer than about 110 characters exceed that pattern's length limits;
+// such tokens still work here.
 func GenerateOrgToken(baseURL, orgSlug string, now time.Time) (string, error) {
 	var secret [32]byte
 	if _, err := rand.Read(secret[:]); err != nil {
@@ -139,7 +137,10 @@ func GenerateOrgToken(baseURL, orgSlug string, now time.Time) (string, error) {
 
 // buildOrgToken is GenerateOrgToken with the randomness passed in, so tests can pin a vector.
 func buildOrgToken(baseURL, orgSlug string, now time.Time, secret *[32]byte) (string, error) {
-	payload := orgTokenPayloadJSON(orgTokenIAT(baseURL, now), baseURL, baseURL, orgSlug)
+	// Python's datetime.timestamp() is exactly this: integer microseconds divided by 10⁶,
+	// correctly rounded.
+	iat := float64(now.UnixMicro()) / 1e6
+	payload := orgTokenPayloadJSON(iat, baseURL, baseURL, orgSlug)
 	// Sentry's secret is base64 of 32 random bytes, unpadded (43 chars); the checksum takes
 	// the place of its last 6 characters so the token keeps Sentry's length and alphabet.
 	var random [44]byte
@@ -158,50 +159,23 @@ func buildOrgToken(baseURL, orgSlug string, now time.Time, secret *[32]byte) (st
 	return string(buf), nil
 }
 
-// orgTokenIAT picks the payload's "iat" for a token generated at now (see GenerateOrgToken).
-// It walks back from now one microsecond at a time until the "region_url" key lands where
-// gitleaks looks for it. Only the length of the iat's text matters, and only one length in
-// three is bad; any 20 consecutive microseconds hold a value printed with 6 decimals and one
-// printed with exactly 5, whose lengths differ by one, so for any date of this era the walk
-// takes at most 20 steps. Past 100 it gives up and keeps now.
-func orgTokenIAT(baseURL string, now time.Time) float64 {
-	micros := now.UnixMicro()
-	// The key's opening quote sits after `{"iat": ` + iat + `, "url": ` + quoted URL + `, `.
-	rest := len(`{"iat": `) + len(`, "url": `) + len(appendPyJSONString(nil, baseURL)) + len(`, `)
-	var scratch [32]byte
-	for back := int64(0); back < 100; back++ {
-		// Python's datetime.timestamp() is exactly this: integer microseconds divided by 10⁶,
-		// correctly rounded.
-		iat := float64(micros-back) / 1e6
-		if orgTokenKeyVisible(len(appendPyFloat(scratch[:0], iat)) + rest) {
-			return iat
-		}
-	}
-	return float64(micros) / 1e6
-}
-
-// orgTokenKeyVisible reports whether a `"region_url": ` key starting at JSON offset at is
-// spelled, once base64-encoded, by one of gitleaks' markers: base64 works in 3-byte groups, so
-// the pattern lists the key's encodings at each alignment. Its third marker encodes
-// `,"region_url` (Sentry's current compact JSON); with json.dumps' space before the quote that
-// alignment (offset ≡ 1 mod 3) has no marker.
-func orgTokenKeyVisible(at int) bool {
-	return at%3 != 1 // 0: `"region_url"` is aligned; 2: `region_url":` is
-}
-
-// orgTokenPayloadJSON writes the payload exactly as Python's json.dumps writes the dict
-// {"iat": iat, "url": url, "region_url": regionURL, "org": org} with its default arguments:
-// keys in that order, ", " and ": " separators, floats as repr(), strings ASCII-only. It is
-// written by hand because encoding/json uses no spaces and escapes differently.
+// orgTokenPayloadJSON writes the payload exactly as Sentry's json.dumps (a simplejson encoder
+// with separators=(",", ":")) writes the dict
+// {"iat": iat, "url": url, "region_url": regionURL, "org": org}: keys in that order, no
+// spaces, floats as repr(), strings ASCII-only. It is written by hand because encoding/json
+// escapes differently and orders struct fields only by declaration.
+//
+// Tokens issued before this was corrected carry Python's default ", " and ": " separators;
+// ParseToken reads the payload as JSON, so both spellings keep working.
 func orgTokenPayloadJSON(iat float64, url, regionURL, org string) []byte {
 	b := make([]byte, 0, 64+len(url)+len(regionURL)+len(org))
-	b = append(b, `{"iat": `...)
+	b = append(b, `{"iat":`...)
 	b = appendPyFloat(b, iat)
-	b = append(b, `, "url": `...)
+	b = append(b, `,"url":`...)
 	b = appendPyJSONString(b, url)
-	b = append(b, `, "region_url": `...)
+	b = append(b, `,"region_url":`...)
 	b = appendPyJSONString(b, regionURL)
-	b = append(b, `, "org": `...)
+	b = append(b, `,"org":`...)
 	b = appendPyJSONString(b, org)
 	return append(b, '}')
 }

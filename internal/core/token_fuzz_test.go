@@ -15,7 +15,7 @@ import (
 // sealed with a correct checksum, which sends it through the base64 and JSON decoding.
 func FuzzParseToken(f *testing.F) {
 	for _, seed := range []string{
-		tokenVectorOrg, tokenVectorUser, tokenVectorIntegration,
+		tokenVectorOrg, tokenVectorOrgSpaced, tokenVectorUser, tokenVectorIntegration,
 		mustGenerateToken(f, TokenOrg), mustGenerateToken(f, TokenUser), mustGenerateToken(f, TokenIntegration),
 		sealOrgToken(tokenB64(`{"iat":1}`)),
 		sealOrgToken(tokenB64(`{"iat": 1, "url": "https://x\u00e9", "region_url": null, "org": "a"}`)),

@@ -22,14 +22,19 @@ var (
 
 const tokenTestBaseURL = "https://sentry.example.com"
 
-// Vectors computed independently with Python 3 (json.dumps, base64, zlib.crc32, hashlib) from
-// the definitions in token.go, for secret bytes 0..31 (org) and random bytes 0..27 (hex).
+// Vectors computed independently with Python 3 (json.dumps with separators=(",", ":") as
+// Sentry's encoder, base64, zlib.crc32, hashlib) from the definitions in token.go, for secret
+// bytes 0..31 (org) and random bytes 0..27 (hex).
 const (
-	tokenVectorPayload     = `{"iat": 1700000000.5, "url": "https://sentry.example.com", "region_url": "https://sentry.example.com", "org": "acme"}`
-	tokenVectorOrg         = "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"
-	tokenVectorOrgHash     = "dc5f409e9794144885cfa069310b9335ec79d77bea576997b17b92ccd990b4f3"
-	tokenVectorUser        = "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"
-	tokenVectorIntegration = "sntryi_000102030405060708090a0b0c0d0e0f101112131415161718191a1b91995467"
+	tokenVectorPayload = `{"iat":1700000000.5,"url":"https://sentry.example.com","region_url":"https://sentry.example.com","org":"acme"}`
+	tokenVectorOrg     = "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"
+	tokenVectorOrgHash = "8f1c9fd02a902a593161e3417bfb85f9f236d7195923200dcea3f2504904c6d2"
+	// tokenVectorOrgSpaced is the same token as issued before SPEC §2 was corrected, with
+	// Python's default ", " and ": " separators: tokens like it are live and must keep working.
+	tokenVectorOrgSpaced     = "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"
+	tokenVectorOrgSpacedHash = "dc5f409e9794144885cfa069310b9335ec79d77bea576997b17b92ccd990b4f3"
+	tokenVectorUser          = "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"
+	tokenVectorIntegration   = "sntryi_000102030405060708090a0b0c0d0e0f101112131415161718191a1b91995467"
 )
 
 var tokenVectorTime = time.UnixMicro(1700000000_500000)
@@ -110,8 +115,8 @@ func TestGenerateParseRoundTrip(t *testing.T) {
 				if p == nil || p.URL != tokenTestBaseURL || p.RegionURL != tokenTestBaseURL || p.Org != "acme" {
 					t.Fatalf("payload of %s = %+v", raw, p)
 				}
-				// iat is the generation time, moved back by at most 20µs (see orgTokenIAT).
-				lo := float64(before.UnixMicro()-20) / 1e6
+				// iat is the generation time to the microsecond, never adjusted.
+				lo := float64(before.UnixMicro()) / 1e6
 				if p.IAT < lo || p.IAT > float64(time.Now().UnixMicro())/1e6 {
 					t.Fatalf("iat %f not in [%f, now]", p.IAT, lo)
 				}
@@ -140,13 +145,15 @@ func TestTokenVectors(t *testing.T) {
 		t.Errorf("integration token = %q, want %q", got, tokenVectorIntegration)
 	}
 
-	pt, err := ParseToken(tokenVectorOrg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := OrgTokenPayload{IAT: 1700000000.5, URL: tokenTestBaseURL, RegionURL: tokenTestBaseURL, Org: "acme"}
-	if pt.Kind != TokenOrg || pt.Hash != tokenVectorOrgHash || pt.Payload == nil || *pt.Payload != want {
-		t.Errorf("ParseToken(vector) = %+v, payload %+v", pt, pt.Payload)
+	for raw, hash := range map[string]string{tokenVectorOrg: tokenVectorOrgHash, tokenVectorOrgSpaced: tokenVectorOrgSpacedHash} {
+		pt, err := ParseToken(raw)
+		if err != nil {
+			t.Fatalf("ParseToken(%s): %v", raw, err)
+		}
+		if pt.Kind != TokenOrg || pt.Hash != hash || pt.Payload == nil || *pt.Payload != want {
+			t.Errorf("ParseToken(%s) = %+v, payload %+v", raw, pt, pt.Payload)
+		}
 	}
 	for raw, kind := range map[string]TokenKind{tokenVectorUser: TokenUser, tokenVectorIntegration: TokenIntegration} {
 		if pt, err := ParseToken(raw); err != nil || pt.Kind != kind || pt.Payload != nil {
@@ -381,36 +388,52 @@ func TestScannerPatternsMatch(t *testing.T) {
 	}
 }
 
-// orgTokenKeyVisible is exactly the condition under which gitleaks matches a json.dumps
-// payload, checked against the real pattern without the iat adjustment.
-func TestOrgTokenKeyVisible(t *testing.T) {
-	misses := 0
+// Issue 12: 1,000 freshly minted org tokens all match gitleaks' sentry-org-token pattern, and
+// each carries its generation time as iat, to the microsecond, with nothing walked back. (With
+// the old spaced payload about one in three would have needed an adjustment.)
+func TestFreshOrgTokensMatchGitleaks(t *testing.T) {
+	for range 1000 {
+		before := time.Now().UnixMicro()
+		raw := mustGenerateToken(t, TokenOrg)
+		after := time.Now().UnixMicro()
+		if !gitleaksOrgToken.MatchString(raw) {
+			t.Fatalf("%s does not match gitleaks", raw)
+		}
+		pt, err := ParseToken(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		us := pt.Payload.IAT * 1e6
+		if us < float64(before)-0.5 || us > float64(after)+0.5 {
+			t.Fatalf("iat %f outside generation window [%d, %d] µs", pt.Payload.IAT, before, after)
+		}
+		// The payload is exactly the compact JSON of the iat it holds: no other spelling.
+		js, _ := base64.StdEncoding.DecodeString(raw[len(tokenPrefixOrg) : len(raw)-orgTokenSecretLen-1])
+		if want := orgTokenPayloadJSON(pt.Payload.IAT, tokenTestBaseURL, tokenTestBaseURL, "acme"); string(js) != string(want) {
+			t.Fatalf("payload %s, want %s", js, want)
+		}
+		if strings.Contains(string(js), ": ") || strings.Contains(string(js), ", ") {
+			t.Fatalf("payload %s is not compact", js)
+		}
+	}
+}
+
+// Compact JSON is visible to gitleaks at every base64 alignment: the pattern's three markers
+// are `,"region_url":` at offsets 0, 1 and 2, so no iat or URL length can hide a token.
+func TestCompactPayloadVisibleAtEveryAlignment(t *testing.T) {
+	aligned := map[int]bool{}
 	for n := range 30 {
 		url := "https://" + strings.Repeat("s", n) + ".example"
 		for _, iat := range []float64{1700000000.5, 1700000000.25, 1700000000.125, 1700000000.0625, 1732370000.123456} {
 			js := orgTokenPayloadJSON(iat, url, url, "acme")
-			at := strings.Index(string(js), `"region_url"`)
-			raw := sealOrgToken(tokenB64(string(js)))
-			if got, want := gitleaksOrgToken.MatchString(raw), orgTokenKeyVisible(at); got != want {
-				t.Fatalf("iat %v url %s: gitleaks match %v, orgTokenKeyVisible(%d) %v", iat, url, got, at, want)
-			}
-			if !orgTokenKeyVisible(at) {
-				misses++
+			aligned[strings.Index(string(js), `,"region_url"`)%3] = true
+			if raw := sealOrgToken(tokenB64(string(js))); !gitleaksOrgToken.MatchString(raw) {
+				t.Fatalf("iat %v url %s: %s does not match gitleaks", iat, url, raw)
 			}
 		}
 	}
-	if misses == 0 {
-		t.Fatal("expected some payloads gitleaks cannot see without the iat adjustment")
-	}
-}
-
-func TestOrgTokenIATBackdatesLittle(t *testing.T) {
-	for us := range int64(1000) {
-		now := time.UnixMicro(1700000000_000000 + us*7919)
-		iat := orgTokenIAT(tokenTestBaseURL, now)
-		if d := float64(now.UnixMicro())/1e6 - iat; d < 0 || d > 20.5e-6 {
-			t.Fatalf("orgTokenIAT(%v) = %f: %g s back", now, iat, d)
-		}
+	if len(aligned) != 3 {
+		t.Fatalf("only alignments %v were tried", aligned)
 	}
 }
 
@@ -442,7 +465,7 @@ func TestHashToken(t *testing.T) {
 
 func TestTokenLastChars(t *testing.T) {
 	for in, want := range map[string]string{
-		tokenVectorUser: "f687", tokenVectorOrg: "ORDQ", "abcde": "bcde", "abcd": "abcd",
+		tokenVectorUser: "f687", tokenVectorOrg: "N+UQ", "abcde": "bcde", "abcd": "abcd",
 		"ab": "ab", "": "", "xyé€😀z": "é€😀z",
 	} {
 		if got := TokenLastChars(in); got != want {

@@ -153,3 +153,20 @@ func TestTokenNamesRefuseControlCharacters(t *testing.T) {
 		t.Errorf("a printable name: %q, %v", got, err)
 	}
 }
+
+// Issue 10 item 9: no route lets a user token use org:ci, so a user token may not hold it,
+// alone or with other scopes; the message is on the scopes field.
+func TestUserTokenRefusesOrgCI(t *testing.T) {
+	now := time.Now()
+	for _, scopes := range []core.ScopeSet{core.NewScopeSet(core.ScopeOrgCI), core.NewScopeSet(core.ScopeOrgCI, core.ScopeOrgRead, core.ScopeProjectReleases)} {
+		n := core.NewUserToken{Name: "ci", Scopes: scopes}
+		err := n.Validate(now)
+		if core.ErrorCode(err) != core.EINVALID || core.ErrorFields(err)["scopes"] != core.MsgUserTokenOrgCI {
+			t.Errorf("Validate(%v) = %v, want scopes: %q", scopes.Names(), err, core.MsgUserTokenOrgCI)
+		}
+	}
+	n := core.NewUserToken{Name: "ci", Scopes: core.NewScopeSet(core.ScopeProjectReleases, core.ScopeOrgRead)}
+	if err := n.Validate(now); err != nil {
+		t.Errorf("Validate(project:releases org:read) = %v", err)
+	}
+}

@@ -263,6 +263,25 @@ func TestRender(t *testing.T) {
 	})
 }
 
+// Issue 10 item 6: an organization name stored before validation refused bidi controls must
+// not reach the subject reversed ("Join ‮proC emcA on tokenboard"), nor break its line.
+func TestInviteSubjectCarriesNoBidiOrControl(t *testing.T) {
+	raw := mustJSON(t, core.InviteMail{OrgName: "\u202eproC emcA\u2066\r\nBcc: x@example.com\u0085",
+		InviterEmail: "owner@example.com", Role: "member", AcceptURL: "https://tb.example/accept/x/"})
+	m, err := email.Render(core.MailInvite, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Join proC emcA  Bcc: x@example.com on tokenboard"; m.Subject != want {
+		t.Errorf("subject %q, want %q", m.Subject, want)
+	}
+	for _, r := range m.Subject + m.Text {
+		if core.IsControlCharacter(r) && r != '\n' && r != '\r' || core.IsBidiControl(r) {
+			t.Fatalf("email carries %U:\nsubject %q\n%s", r, m.Subject, m.Text)
+		}
+	}
+}
+
 // The token's value must never be in an email: not in the data, and not rendered even if a
 // caller put it there by mistake.
 func TestOrgTokenEmailNeverContainsToken(t *testing.T) {

@@ -9,23 +9,22 @@ import (
 )
 
 // AuthenticateToken returns the principal of a live token: one indexed lookup by hash (user
-// tokens join their user), answered from memory while nothing has been written since (see
-// authcache.go). A revoked token is gone from the lookup the moment its transaction commits,
-// and that commit empties the cache, so the very next request with it fails.
+// tokens join their user). A revoked token is gone from the lookup the moment its transaction
+// commits. Cache answers it from memory between writes.
 func (db *DB) AuthenticateToken(ctx context.Context, t core.ParsedToken) (*core.Principal, error) {
-	p, ok := db.cache.tokens.get(t.Hash)
-	if !ok {
-		epoch := writeEpoch.Load()
-		var err error
-		if p, err = db.lookupToken(ctx, t); err != nil {
-			return nil, err
-		}
-		db.cache.tokens.put(t.Hash, p, epoch)
+	p, err := db.lookupToken(ctx, t)
+	if err != nil {
+		return nil, err
 	}
+	return db.livePrincipal(p)
+}
+
+// livePrincipal checks a looked-up (or cached) principal's expiry against the clock, and
+// hands out a copy, user included, so that no caller can change what a cache keeps.
+func (db *DB) livePrincipal(p core.Principal) (*core.Principal, error) {
 	if core.Expired(p.ExpiresAt, db.Now()) {
 		return nil, core.Errorf(core.EUNAUTHORIZED, "Token expired")
 	}
-	// The cached principal is shared: hand out a copy, user included.
 	if p.User != nil {
 		u := *p.User
 		p.User = &u
@@ -33,43 +32,37 @@ func (db *DB) AuthenticateToken(ctx context.Context, t core.ParsedToken) (*core.
 	return &p, nil
 }
 
+// tokenByHash is the bearer lookup, one for the three kinds: one indexed search of the live
+// tokens by hash. A user token brings its user (the columns are NULL for other kinds).
+const tokenByHash = `SELECT t.id, coalesce(t.org_id, 0), coalesce(t.integration_id, 0), t.scopes, t.expires_at,
+	coalesce(u.id, 0), coalesce(u.email, ''), coalesce(u.name, ''), coalesce(u.active, 0),
+	coalesce(u.session_version, 0), coalesce(u.created_at, 0)
+	FROM tokens t LEFT JOIN users u ON u.id = t.user_id
+	WHERE t.token_hash = ? AND t.kind = ? AND t.revoked_at IS NULL`
+
 // lookupToken reads a token's principal from the database.
 func (db *DB) lookupToken(ctx context.Context, t core.ParsedToken) (core.Principal, error) {
 	p := core.Principal{Kind: t.Kind}
+	var u core.User
 	var scopes string
 	var expires sql.NullInt64
-	var err error
-	switch t.Kind {
-	case core.TokenOrg:
-		err = db.queryRow(ctx, `SELECT id, org_id, scopes, expires_at FROM org_tokens
-			WHERE token_hash = ? AND deactivated_at IS NULL`, t.Hash).Scan(&p.TokenID, &p.OrgID, &scopes, &expires)
-		if err == sql.ErrNoRows {
-			return p, core.Errorf(core.EUNAUTHORIZED, "Invalid org token")
-		}
-	case core.TokenUser:
-		var u core.User
-		var created int64
-		err = db.queryRow(ctx, `SELECT t.id, t.scopes, t.expires_at, `+userColumnsU+` FROM user_tokens t
-			JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`, t.Hash).Scan(&p.TokenID, &scopes, &expires,
-			&u.ID, &u.Email, &u.Name, &u.Active, &u.SessionVersion, &created)
-		if err == nil {
-			if !u.Active {
-				return p, core.Errorf(core.EUNAUTHORIZED, "User inactive or deleted")
-			}
-			u.CreatedAt = fromUnix(created)
-			p.User = &u
-		}
-	case core.TokenIntegration:
-		err = db.queryRow(ctx, `SELECT t.id, t.integration_id, i.org_id, t.scopes FROM integration_tokens t
-			JOIN integrations i ON i.id = t.integration_id
-			WHERE t.token_hash = ? AND t.revoked_at IS NULL`, t.Hash).Scan(&p.TokenID, &p.IntegrationID, &p.OrgID, &scopes)
-	default:
+	var created int64
+	err := db.queryRow(ctx, tokenByHash, t.Hash, kindColumn(t.Kind)).Scan(&p.TokenID, &p.OrgID, &p.IntegrationID,
+		&scopes, &expires, &u.ID, &u.Email, &u.Name, &u.Active, &u.SessionVersion, &created)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) && t.Kind == core.TokenOrg:
+		return p, core.Errorf(core.EUNAUTHORIZED, "Invalid org token")
+	case errors.Is(err, sql.ErrNoRows):
 		return p, core.Errorf(core.EUNAUTHORIZED, "Invalid token")
-	}
-	if err == sql.ErrNoRows {
-		return p, core.Errorf(core.EUNAUTHORIZED, "Invalid token")
-	} else if err != nil {
+	case err != nil:
 		return p, err
+	}
+	if t.Kind == core.TokenUser {
+		if !u.Active {
+			return p, core.Errorf(core.EUNAUTHORIZED, "User inactive or deleted")
+		}
+		u.CreatedAt = fromUnix(created)
+		p.User = &u
 	}
 	p.Scopes = parseScopesColumn(scopes).Expand()
 	p.ExpiresAt = fromNullUnix(expires)
@@ -77,24 +70,35 @@ func (db *DB) lookupToken(ctx context.Context, t core.ParsedToken) (core.Princip
 }
 
 // MemberRole returns the user's role in the organization, and false when they are not a
-// member; answered from memory while nothing has been written since it was read.
+// member. Cache answers it from memory between writes.
 func (db *DB) MemberRole(ctx context.Context, orgID, userID int64) (core.Role, bool, error) {
-	key := [2]int64{orgID, userID}
-	if e, ok := db.cache.roles.get(key); ok {
-		return e.role, e.member, nil
-	}
-	epoch := writeEpoch.Load()
-	var e memberRoleEntry
+	var role core.Role
 	err := db.queryRow(ctx, `SELECT role FROM memberships WHERE org_id = ? AND user_id = ?`,
-		orgID, userID).Scan(&e.role)
+		orgID, userID).Scan(&role)
 	switch {
-	case err == nil:
-		e.member = true
-	case err != sql.ErrNoRows:
+	case errors.Is(err, sql.ErrNoRows):
+		return "", false, nil
+	case err != nil:
 		return "", false, err
 	}
-	db.cache.roles.put(key, e, epoch)
-	return e.role, e.member, nil
+	return role, true, nil
+}
+
+// roleReader reads a user's role in an organization: MemberRole, Cache.MemberRole, or a
+// transaction's own read (txRoles).
+type roleReader func(ctx context.Context, orgID, userID int64) (core.Role, bool, error)
+
+// txRoles reads roles within tx, so a write's check sees what the write will change.
+func txRoles(tx *sql.Tx) roleReader {
+	return func(ctx context.Context, orgID, userID int64) (core.Role, bool, error) {
+		var role core.Role
+		err := tx.QueryRowContext(ctx, `SELECT role FROM memberships WHERE org_id = ? AND user_id = ?`,
+			orgID, userID).Scan(&role)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", false, nil
+		}
+		return role, err == nil, err
+	}
 }
 
 // authorize checks the request's actor against rule in the organization with core.Authorize,
@@ -104,9 +108,17 @@ func (db *DB) MemberRole(ctx context.Context, orgID, userID int64) (core.Role, b
 // first (TestEveryOrgMethodAuthorizes checks), reads included.
 //
 // Inside a transaction (tx non-nil) the role is read in it, so the check and the write see
-// the same membership; reads pass nil and use the cached MemberRole, which no write has
-// changed.
+// the same membership; reads pass nil and read the role with MemberRole.
 func (db *DB) authorize(ctx context.Context, tx *sql.Tx, orgID int64, rule core.Rule) (core.Role, error) {
+	roles := roleReader(db.MemberRole)
+	if tx != nil {
+		roles = txRoles(tx)
+	}
+	return db.authorizeWith(ctx, roles, orgID, rule)
+}
+
+// authorizeWith is authorize with the roles read by roles (Cache passes its own).
+func (db *DB) authorizeWith(ctx context.Context, roles roleReader, orgID int64, rule core.Rule) (core.Role, error) {
 	actor := core.ActorFrom(ctx)
 	role := core.NoRole
 	switch {
@@ -114,25 +126,9 @@ func (db *DB) authorize(ctx context.Context, tx *sql.Tx, orgID int64, rule core.
 		role = core.RoleOwner
 	case actor.User != nil:
 		var err error
-		if role, err = db.roleIn(ctx, tx, orgID, actor.User.ID); err != nil {
+		if role, _, err = roles(ctx, orgID, actor.User.ID); err != nil {
 			return core.NoRole, err
 		}
 	}
 	return role, core.Authorize(actor, orgID, role, rule)
-}
-
-// roleIn returns the user's role in the organization, core.NoRole for a non-member: read in
-// tx when there is one, else answered by MemberRole.
-func (db *DB) roleIn(ctx context.Context, tx *sql.Tx, orgID, userID int64) (core.Role, error) {
-	if tx == nil {
-		role, _, err := db.MemberRole(ctx, orgID, userID)
-		return role, err
-	}
-	var role core.Role
-	err := tx.QueryRowContext(ctx, `SELECT role FROM memberships WHERE org_id = ? AND user_id = ?`,
-		orgID, userID).Scan(&role)
-	if errors.Is(err, sql.ErrNoRows) {
-		return core.NoRole, nil
-	}
-	return role, err
 }

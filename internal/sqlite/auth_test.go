@@ -9,17 +9,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenboard/tokenboard/internal/apptest"
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/demo"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
+	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
 )
 
-// testDB opens a fresh database with the demo data, a second handle on the same file (as
-// another writer would have), and a clock the test moves.
+// testDB opens a fresh database with the demo data, seen through its Cache as the API sees
+// it, fixtures that write through a second
+// handle on the same file (as another writer would), and a clock the test moves.
 type testDB struct {
-	*sqlite.DB
-	other *sql.DB
+	*sqlite.Cache
+	fx    *sqlitetest.Fixtures
 	clock *testClock
 	op    context.Context
 }
@@ -52,16 +53,17 @@ func openTestDB(t *testing.T) *testDB {
 	clock := &testClock{now: time.Now().UTC()}
 	db.Now = clock.Now
 	db.PasswordCost = 4
+	db.BaseURL = "http://x"
 	op := core.WithActor(context.Background(), core.Actor{Operator: true, IP: "test"})
 	if err := demo.Seed(op, db, "password-1234", io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	other, err := apptest.OpenFixtureDB(path)
+	fx, err := sqlitetest.New(db, path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { other.Close() })
-	return &testDB{DB: db, other: other, clock: clock, op: op}
+	t.Cleanup(func() { fx.Close() })
+	return &testDB{Cache: sqlite.NewCache(db), fx: fx, clock: clock, op: op}
 }
 
 func (d *testDB) authenticate(t *testing.T, token string) (*core.Principal, error) {
@@ -109,12 +111,12 @@ func TestAuthenticateToken(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("PrincipalOfEachKind", func(t *testing.T) {
-		orgToken, _ := apptest.InsertOrgToken(ctx, d.other, "http://x", "acme", "CI", nil)
+		orgToken, _ := d.fx.MintOrgToken(ctx, "acme", "CI")
 		p := d.mustAuthenticate(t, orgToken)
 		if p.Kind != core.TokenOrg || p.OrgID != d.org(t, "acme").ID || p.Scopes != core.OrgTokenScopes || p.User != nil {
 			t.Errorf("org token principal %+v", p)
 		}
-		userToken, _ := apptest.InsertUserToken(ctx, d.other, "member@acme.test", core.NewScopeSet(core.ScopeProjectAdmin), nil)
+		userToken, _ := d.fx.MintUserToken(ctx, "member@acme.test", core.NewScopeSet(core.ScopeProjectAdmin), nil)
 		p = d.mustAuthenticate(t, userToken)
 		want := core.NewScopeSet(core.ScopeProjectAdmin).Expand()
 		if p.Kind != core.TokenUser || p.User == nil || p.User.Email != "member@acme.test" || p.Scopes != want {
@@ -125,7 +127,7 @@ func TestAuthenticateToken(t *testing.T) {
 		if again := d.mustAuthenticate(t, userToken); again.User.Email != "member@acme.test" {
 			t.Errorf("a caller changed the cached user")
 		}
-		integrationToken, _ := apptest.InsertIntegrationToken(ctx, d.other, "acme", core.NewScopeSet(core.ScopeOrgRead))
+		integrationToken, _ := d.fx.MintIntegrationToken(ctx, "acme", core.NewScopeSet(core.ScopeOrgRead))
 		p = d.mustAuthenticate(t, integrationToken)
 		if p.Kind != core.TokenIntegration || p.IntegrationID == 0 || p.OrgID != d.org(t, "acme").ID {
 			t.Errorf("integration token principal %+v", p)
@@ -134,21 +136,21 @@ func TestAuthenticateToken(t *testing.T) {
 	t.Run("RevokedByAnotherHandleWhileCached", func(t *testing.T) {
 		for _, mint := range []func() string{
 			func() string {
-				tok, _ := apptest.InsertOrgToken(ctx, d.other, "http://x", "acme", "CI", nil)
+				tok, _ := d.fx.MintOrgToken(ctx, "acme", "CI")
 				return tok
 			},
 			func() string {
-				tok, _ := apptest.InsertUserToken(ctx, d.other, "member@acme.test", core.NewScopeSet(core.ScopeOrgRead), nil)
+				tok, _ := d.fx.MintUserToken(ctx, "member@acme.test", core.NewScopeSet(core.ScopeOrgRead), nil)
 				return tok
 			},
 			func() string {
-				tok, _ := apptest.InsertIntegrationToken(ctx, d.other, "acme", core.NewScopeSet(core.ScopeOrgRead))
+				tok, _ := d.fx.MintIntegrationToken(ctx, "acme", core.NewScopeSet(core.ScopeOrgRead))
 				return tok
 			},
 		} {
 			token := mint()
 			d.mustAuthenticate(t, token)
-			if err := apptest.UpdateTokenRow(ctx, d.other, token, "revoke"); err != nil {
+			if err := d.fx.RevokeToken(ctx, token); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := d.authenticate(t, token); core.ErrorCode(err) != core.EUNAUTHORIZED {
@@ -158,7 +160,7 @@ func TestAuthenticateToken(t *testing.T) {
 	})
 	t.Run("ExpiresWhileCachedWithoutAnyWrite", func(t *testing.T) {
 		in := d.clock.Now().Add(time.Hour)
-		token, _ := apptest.InsertUserToken(ctx, d.other, "member@acme.test", core.NewScopeSet(core.ScopeOrgRead), &in)
+		token, _ := d.fx.MintUserToken(ctx, "member@acme.test", core.NewScopeSet(core.ScopeOrgRead), &in)
 		d.mustAuthenticate(t, token)
 		d.clock.Advance(2 * time.Hour)
 		if _, err := d.authenticate(t, token); core.ErrorMessage(err) != "Token expired" {
@@ -196,8 +198,7 @@ func TestMemberRoleFollowsEveryChange(t *testing.T) {
 	}
 	check("", false)
 	// A change by another writer on the same file too.
-	if _, err := d.other.Exec(`INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?, ?, 'manager', 0)`,
-		acme.ID, member.ID); err != nil {
+	if err := d.fx.AddMember(ctx, acme.ID, member.ID, core.RoleManager); err != nil {
 		t.Fatal(err)
 	}
 	check(core.RoleManager, true)
@@ -312,13 +313,13 @@ func TestSaveTokenUses(t *testing.T) {
 	ctx := context.Background()
 	acme := d.org(t, "acme")
 	web, _ := d.ProjectBySlug(d.op, acme.ID, "web")
-	orgToken, _ := apptest.InsertOrgToken(ctx, d.other, "http://x", "acme", "CI", nil)
+	orgToken, _ := d.fx.MintOrgToken(ctx, "acme", "CI")
 	p := d.mustAuthenticate(t, orgToken)
 	lastUsed := func() (at int64, project sql.NullInt64) {
 		t.Helper()
 		var unix sql.NullInt64
 		parsed, _ := core.ParseToken(orgToken)
-		if err := d.other.QueryRow(`SELECT last_used_at, last_used_project_id FROM org_tokens WHERE token_hash = ?`,
+		if err := d.fx.Raw().QueryRow(`SELECT last_used_at, last_used_project_id FROM tokens WHERE token_hash = ?`,
 			parsed.Hash).Scan(&unix, &project); err != nil {
 			t.Fatal(err)
 		}

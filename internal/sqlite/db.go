@@ -10,10 +10,10 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -41,9 +41,16 @@ type DB struct {
 	// sender delivers it at once instead of at its next poll.
 	MailQueued func()
 
-	mailPending atomic.Bool
-	// cache keeps the API's per-request answers while nothing is written (authcache.go).
-	cache caches
+	// WriteWait is how long a write waits for its turn (see writeTx) before it fails with
+	// core.EUNAVAILABLE, unless its context's deadline comes first.
+	WriteWait time.Duration
+
+	// writeTurn is held by the one transaction that writes: its capacity is 1.
+	writeTurn chan struct{}
+	// queuedMail holds the transactions (*sql.Tx) that queued mail, until they end.
+	queuedMail sync.Map
+	// caches are the Caches decorating this store, which its writes invalidate (authcache.go).
+	caches caches
 	// stmts holds the prepared statements of the per-request queries, by text.
 	stmts sync.Map
 }
@@ -57,7 +64,9 @@ type DB struct {
 // larger page cache keeps an index walk's pages: with both, finding a token among 1,000,000
 // costs about what it costs among 1,000 (BENCHMARKS.md).
 func Open(ctx context.Context, path string) (*DB, error) {
-	installCommitHook()
+	if err := ownerOnlyFiles(path); err != nil {
+		return nil, err
+	}
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=secure_delete(ON)&_pragma=mmap_size(1073741824)" +
@@ -70,12 +79,32 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// other query would open a new SQLite connection (pragmas, schema parse), costing far more
 	// than the query. Keep enough for the server's concurrency.
 	sqldb.SetMaxIdleConns(maxIdleConns)
-	db := &DB{db: sqldb, Now: func() time.Time { return time.Now().UTC() }, PasswordCost: defaultPasswordCost}
+	db := &DB{db: sqldb, Now: func() time.Time { return time.Now().UTC() }, PasswordCost: defaultPasswordCost,
+		WriteWait: defaultWriteWait, writeTurn: make(chan struct{}, 1)}
 	if err := db.Migrate(ctx); err != nil {
 		sqldb.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// ownerOnlyFiles creates the database file readable and writable by its owner only (0600)
+// before SQLite opens it, and tightens an existing one and its -wal and -shm files. The file
+// holds password hashes and everything an audit log knows; SQLite would create it 0644 (less
+// the umask). SQLite creates the -wal and -shm files with the database file's permissions, so
+// they follow. Chmod makes the result independent of the umask.
+func ownerOnlyFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("restrict %s to its owner: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // Close closes the database.
@@ -118,6 +147,15 @@ func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	return st.QueryRowContext(ctx, args...)
 }
 
+// legacyMigrationNames maps a migration's file name to the names it was applied under
+// before it was renumbered, so that a database which ran it under the old name does not run it
+// again. 0004_api.sql landed as 0006_api.sql, leaving a gap a later 0004 or 0005 would have run
+// in a different order on old and new databases; TestMigrationNumbering keeps the numbering
+// gapless from now on. Never remove an entry: old databases keep the old name forever.
+var legacyMigrationNames = map[string][]string{
+	"migrations/0004_api.sql": {"migrations/0006_api.sql"},
+}
+
 // Migrate applies the embedded migrations that have not run yet, each in its own transaction,
 // in the order of their numbered file names.
 func (db *DB) Migrate(ctx context.Context) error {
@@ -132,12 +170,14 @@ func (db *DB) Migrate(ctx context.Context) error {
 	sort.Strings(names)
 	for _, name := range names {
 		err := db.inTx(ctx, func(tx *sql.Tx) error {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
+			for _, applied := range append([]string{name}, legacyMigrationNames[name]...) {
+				var n int
+				if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, applied).Scan(&n); err != nil {
+					return err
+				}
+				if n > 0 {
+					return nil
+				}
 			}
 			body, err := migrations.ReadFile(name)
 			if err != nil {
@@ -156,26 +196,96 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// inTx runs fn in a transaction, committing when it returns nil.
+// defaultWriteWait is DB.WriteWait unless changed: long enough to wait behind dozens of
+// writers (each holds the turn for a few milliseconds), short enough to answer 503 before a
+// client gives up.
+const defaultWriteWait = 2 * time.Second
+
+// inTx runs fn in a write transaction, committing when it returns nil, then invalidates the
+// cached answers (Cache): every caller can change one (tokens, members and roles,
+// organizations, users, releases).
 func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return db.writeTx(ctx, true, fn)
+}
+
+// inTxKeepingAnswers is inTx for writes that change no cached answer (a token's last use, an
+// outbox row's delivery, a generated secret): they leave the cache warm.
+func (db *DB) inTxKeepingAnswers(ctx context.Context, fn func(*sql.Tx) error) error {
+	return db.writeTx(ctx, false, fn)
+}
+
+// writeTx runs fn in a write transaction.
+//
+// Writers take turns in the process before BEGIN IMMEDIATE: SQLite has one write lock, and
+// dozens of connections polling for it through busy_timeout wait unfairly and, past the
+// timeout, fail with SQLITE_BUSY. Here they queue in order on writeTurn instead; one that
+// cannot get its turn within WriteWait (or its context's deadline) fails with
+// core.EUNAVAILABLE, which the web layer answers with 503 and Retry-After. SQLITE_BUSY itself
+// (another process holding the lock past busy_timeout) is reported the same way.
+//
+// The deferred rollback ends the transaction whatever happens in fn, a panic included (Echo
+// recovers it): an IMMEDIATE transaction left open would hold SQLite's write lock. After the
+// commit, mail queued by this transaction (and only this one) wakes the sender.
+func (db *DB) writeTx(ctx context.Context, invalidates bool, fn func(*sql.Tx) error) error {
+	if err := db.waitWriteTurn(ctx); err != nil {
+		return err
+	}
+	// The turn is given up right after the commit (or in the defer, whatever ends fn), before
+	// the callbacks below, which must never wait on a write.
+	giveUpTurn := sync.OnceFunc(func() { <-db.writeTurn })
+	defer giveUpTurn()
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return busyAsUnavailable(err)
 	}
+	defer db.queuedMail.Delete(tx)
+	defer tx.Rollback() // after a commit, a no-op
 	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
+		return busyAsUnavailable(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return err
+		return busyAsUnavailable(err)
 	}
-	// The commit hook already counted this commit, just before it became visible; counting it
-	// again now that it is visible keeps a read made in between from being cached as fresh.
-	bumpWriteEpoch()
-	if db.mailPending.Swap(false) && db.MailQueued != nil {
+	giveUpTurn()
+	if invalidates {
+		db.Invalidate()
+	}
+	if _, queued := db.queuedMail.Load(tx); queued && db.MailQueued != nil {
 		db.MailQueued()
 	}
 	return nil
+}
+
+// waitWriteTurn takes the write turn, waiting in line at most WriteWait or until ctx ends.
+func (db *DB) waitWriteTurn(ctx context.Context) error {
+	select {
+	case db.writeTurn <- struct{}{}:
+		return nil
+	default:
+	}
+	timer := time.NewTimer(db.WriteWait)
+	defer timer.Stop()
+	select {
+	case db.writeTurn <- struct{}{}:
+		return nil
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	return errWriteBusy()
+}
+
+// errWriteBusy is the error of a write that could not get its turn in time.
+func errWriteBusy() error {
+	return core.Errorf(core.EUNAVAILABLE, "The server is busy writing; try again in a moment.")
+}
+
+// busyAsUnavailable reports SQLite's "database is locked" as the coded unavailable error.
+func busyAsUnavailable(err error) error {
+	var serr *sqlite.Error
+	if errors.As(err, &serr) && serr.Code()&0xff == sqlitelib.SQLITE_BUSY {
+		return errWriteBusy()
+	}
+	return err
 }
 
 // inReadTx runs fn in a read-only transaction: one consistent snapshot for a permission check

@@ -18,7 +18,8 @@ const integrationColumns = `id, org_id, slug, name, webhook_url, alert_rule_acti
 	overview, scopes, coalesce(created_by, 0), created_at, updated_at`
 
 // liveTokenCount counts an integration's live tokens; integration_tokens_live serves it.
-const liveTokenCount = `(SELECT count(*) FROM integration_tokens t WHERE t.integration_id = integrations.id AND t.revoked_at IS NULL)`
+const liveTokenCount = `(SELECT count(*) FROM tokens t WHERE t.kind = 'integration'
+	AND t.integration_id = integrations.id AND t.revoked_at IS NULL)`
 
 // reservedIntegrationSlugs are path segments of the Custom Integrations screens that an
 // integration's slug must not shadow.
@@ -227,8 +228,8 @@ func (db *DB) UpdateIntegration(ctx context.Context, orgID int64, slug string, i
 			return err
 		}
 		i.TokenCount = old.TokenCount
-		if _, err := tx.ExecContext(ctx, `UPDATE integration_tokens SET scopes = ?
-			WHERE integration_id = ? AND revoked_at IS NULL`, scopesColumn(i.Scopes), i.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE tokens SET scopes = ?
+			WHERE kind = 'integration' AND integration_id = ? AND revoked_at IS NULL`, scopesColumn(i.Scopes), i.ID); err != nil {
 			return err
 		}
 		return db.audit(ctx, tx, orgID, core.AuditIntegrationEdited, integrationTarget(i)+scopeChange(old.Scopes, i.Scopes))
@@ -236,8 +237,9 @@ func (db *DB) UpdateIntegration(ctx context.Context, orgID int64, slug string, i
 	return i, err
 }
 
-// DeleteIntegration deletes an integration (owners only). Its token rows go with it (ON DELETE
-// CASCADE), so every one of its tokens fails from the next request on.
+// DeleteIntegration deletes an integration (owners only). Its live tokens are revoked first,
+// so every one of them fails from the next request on; their rows stay, revoked, for the
+// record (their integration_id becomes NULL with the integration).
 func (db *DB) DeleteIntegration(ctx context.Context, orgID int64, slug string) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := db.authorize(ctx, tx, orgID, core.RuleDeleteIntegrations); err != nil {
@@ -245,6 +247,11 @@ func (db *DB) DeleteIntegration(ctx context.Context, orgID int64, slug string) e
 		}
 		i, err := integrationInTx(ctx, tx, orgID, slug)
 		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = ?, revoked_by = ?, revoked_reason = ?
+			WHERE kind = 'integration' AND integration_id = ? AND revoked_at IS NULL`,
+			unix(db.Now()), actorID(ctx), revokedWithIntegration, i.ID); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM integrations WHERE id = ? AND org_id = ?`, i.ID, orgID); err != nil {
@@ -263,26 +270,20 @@ func (db *DB) IntegrationTokens(ctx context.Context, orgID int64, slug string) (
 		if err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, integration_id, last_chars, scopes, created_at, last_used_at
-			FROM integration_tokens WHERE integration_id = ? AND revoked_at IS NULL ORDER BY id`, i.ID)
-		if err != nil {
-			return err
+		rows, err := queryTokens(ctx, tx, `SELECT `+tokenColumns+` FROM tokens t
+			WHERE t.kind = 'integration' AND t.integration_id = ? AND t.revoked_at IS NULL ORDER BY t.id`, i.ID)
+		for _, t := range rows {
+			out = append(out, *t.integrationToken())
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var t core.IntegrationToken
-			var scopes string
-			var created int64
-			var used sql.NullInt64
-			if err := rows.Scan(&t.ID, &t.IntegrationID, &t.LastChars, &scopes, &created, &used); err != nil {
-				return err
-			}
-			t.Scopes, t.CreatedAt, t.LastUsedAt = parseScopesColumn(scopes), fromUnix(created), fromNullUnix(used)
-			out = append(out, t)
-		}
-		return rows.Err()
+		return err
 	})
 	return out, err
+}
+
+// integrationToken is the integration token a stored row holds.
+func (t *tokenRow) integrationToken() *core.IntegrationToken {
+	return &core.IntegrationToken{ID: t.ID, IntegrationID: t.IntegrationID, LastChars: t.LastChars, Scopes: t.Scopes,
+		CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt}
 }
 
 // authorizeTokenIssue loads the integration for issuing a token: the actor must manage it and
@@ -329,7 +330,7 @@ func (db *DB) RotateIntegrationToken(ctx context.Context, orgID int64, slug stri
 		if err != nil {
 			return err
 		}
-		old, err := db.revokeIntegrationToken(ctx, tx, i, id)
+		old, err := db.revokeIntegrationToken(ctx, tx, i, id, revokedByRotation)
 		if err != nil {
 			return err
 		}
@@ -352,7 +353,7 @@ func (db *DB) RevokeIntegrationToken(ctx context.Context, orgID int64, slug stri
 		if err != nil {
 			return err
 		}
-		last, err := db.revokeIntegrationToken(ctx, tx, i, id)
+		last, err := db.revokeIntegrationToken(ctx, tx, i, id, revokedByPerson)
 		if err != nil {
 			return err
 		}
@@ -376,8 +377,7 @@ func (db *DB) authorizeIntegration(ctx context.Context, tx *sql.Tx, orgID int64,
 // requests cannot both take the 20th place.
 func (db *DB) issueIntegrationToken(ctx context.Context, tx *sql.Tx, i *core.Integration) (*core.IntegrationToken, string, error) {
 	var live int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM integration_tokens WHERE integration_id = ? AND revoked_at IS NULL`,
-		i.ID).Scan(&live); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT `+liveTokenCount+` FROM integrations WHERE id = ?`, i.ID).Scan(&live); err != nil {
 		return nil, "", err
 	}
 	if live >= core.MaxIntegrationTokens {
@@ -387,25 +387,22 @@ func (db *DB) issueIntegrationToken(ctx context.Context, tx *sql.Tx, i *core.Int
 	if err != nil {
 		return nil, "", err
 	}
-	now := unix(db.Now())
-	t := &core.IntegrationToken{IntegrationID: i.ID, LastChars: core.TokenLastChars(plain), Scopes: i.Scopes, CreatedAt: fromUnix(now)}
-	err = tx.QueryRowContext(ctx, `INSERT INTO integration_tokens (integration_id, token_hash, last_chars, scopes, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, i.ID, core.HashToken(plain), t.LastChars, scopesColumn(t.Scopes),
-		actorID(ctx), now).Scan(&t.ID)
+	row, err := insertToken(ctx, tx, newToken{kind: core.TokenIntegration, orgID: i.OrgID, integrationID: i.ID,
+		plaintext: plain, scopes: i.Scopes, createdBy: actorID(ctx).Int64, createdAt: db.Now()})
 	if err != nil {
 		return nil, "", err
 	}
-	return t, plain, nil
+	return row.integrationToken(), plain, nil
 }
 
 // revokeIntegrationToken revokes one live token of the integration and returns its last
 // characters. Another integration's token, or one already revoked, does not exist here.
-func (db *DB) revokeIntegrationToken(ctx context.Context, tx *sql.Tx, i *core.Integration, id int64) (string, error) {
-	var last string
-	err := tx.QueryRowContext(ctx, `UPDATE integration_tokens SET revoked_at = ?
-		WHERE id = ? AND integration_id = ? AND revoked_at IS NULL RETURNING last_chars`,
-		unix(db.Now()), id, i.ID).Scan(&last)
-	return last, notFound(err, "The token does not exist.")
+func (db *DB) revokeIntegrationToken(ctx context.Context, tx *sql.Tx, i *core.Integration, id int64, reason string) (string, error) {
+	row, err := db.revokeToken(ctx, tx, tokenRef{core.TokenIntegration, i.ID, id}, reason)
+	if err != nil {
+		return "", notFound(err, "The token does not exist.")
+	}
+	return row.LastChars, nil
 }
 
 // actorID is the signed-in actor's user id for created_by columns, NULL for the operator.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"time"
 
@@ -33,12 +34,10 @@ func (db *DB) CreateOrg(ctx context.Context, slug, name string) (*core.Org, erro
 }
 
 func (db *DB) createOrg(ctx context.Context, slug, name string, ownerID int64) (*core.Org, error) {
-	slug, name = strings.TrimSpace(slug), strings.TrimSpace(name)
-	if name == "" {
-		return nil, core.FieldError("name", "The name cannot be blank.")
-	}
-	if len([]rune(name)) > 64 {
-		return nil, core.FieldError("name", "The name cannot be longer than 64 characters.")
+	slug = strings.TrimSpace(slug)
+	name, err := core.OrgNameField.Validate(name)
+	if err != nil {
+		return nil, err
 	}
 	if slug == "" {
 		slug = core.Slugify(name)
@@ -47,7 +46,7 @@ func (db *DB) createOrg(ctx context.Context, slug, name string, ownerID int64) (
 		return nil, core.FieldError("slug", msg)
 	}
 	var org core.Org
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		var created int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO orgs (slug, name, created_at) VALUES (?, ?, ?)
 			RETURNING id, slug, name, created_at`, slug, name, unix(db.Now())).Scan(&org.ID, &org.Slug, &org.Name, &created)
@@ -67,13 +66,9 @@ func (db *DB) createOrg(ctx context.Context, slug, name string, ownerID int64) (
 	return &org, nil
 }
 
-// OrgBySlug returns an organization. The API looks one up on every request, so the answer is
-// kept in memory while nothing has been written since it was read.
+// OrgBySlug returns an organization. The API looks one up on every request; Cache answers it
+// from memory between writes.
 func (db *DB) OrgBySlug(ctx context.Context, slug string) (*core.Org, error) {
-	if org, ok := db.cache.orgs.get(slug); ok {
-		return &org, nil
-	}
-	epoch := writeEpoch.Load()
 	var org core.Org
 	var created int64
 	err := db.queryRow(ctx, `SELECT id, slug, name, created_at FROM orgs WHERE slug = ?`, slug).
@@ -82,7 +77,6 @@ func (db *DB) OrgBySlug(ctx context.Context, slug string) (*core.Org, error) {
 		return nil, notFound(err, "The requested resource does not exist.")
 	}
 	org.CreatedAt = fromUnix(created)
-	db.cache.orgs.put(slug, org, epoch)
 	return &org, nil
 }
 
@@ -101,15 +95,12 @@ func (db *DB) OrgByID(ctx context.Context, id int64) (*core.Org, error) {
 
 // UpdateOrg renames an organization.
 func (db *DB) UpdateOrg(ctx context.Context, orgID int64, name string) (*core.Org, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return nil, core.FieldError("name", "The name cannot be blank.")
-	}
-	if len([]rune(name)) > 64 {
-		return nil, core.FieldError("name", "The name cannot be longer than 64 characters.")
+	name, err := core.OrgNameField.Validate(name)
+	if err != nil {
+		return nil, err
 	}
 	var org core.Org
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := db.authorize(ctx, tx, orgID, core.RuleUpdateOrg); err != nil {
 			return err
 		}
@@ -258,7 +249,7 @@ func (db *DB) AddMember(ctx context.Context, orgID int64, email string, role cor
 				return conflictAs(err, "email", "This user is already a member of the organization.")
 			}
 			return db.audit(ctx, tx, orgID, core.AuditMemberAdded, email+" ("+string(role)+")")
-		case err == sql.ErrNoRows:
+		case errors.Is(err, sql.ErrNoRows):
 			result.Invited = true
 			return db.invite(ctx, tx, orgID, email, role)
 		}

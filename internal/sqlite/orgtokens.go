@@ -15,36 +15,19 @@ import (
 // orgTokenPageMax bounds one page of the list, whatever the caller asks for.
 const orgTokenPageMax = 500
 
-// orgTokenColumns are the columns scanOrgToken reads, from org_tokens aliased t. The project
-// slug is a scalar subquery rather than a join: SQLite computes result columns only for the
-// rows it returns, so the rows an OFFSET skips cost an index step each and never a table or
-// project lookup.
-const orgTokenColumns = `t.id, t.org_id, t.name, t.last_chars, t.scopes, coalesce(t.created_by, 0), t.created_at,
-	t.expires_at, t.last_used_at, coalesce(t.last_used_project_id, 0),
-	coalesce((SELECT p.slug FROM projects p WHERE p.id = t.last_used_project_id), '')`
-
 // orgTokenListQuery is one page of an organization's live tokens in Sentry's order. Its WHERE
 // and ORDER BY match the partial index org_tokens_list term for term, so SQLite walks the
 // index in order and stops after the page: no sort, and no work for the rows after it.
-const orgTokenListQuery = `SELECT ` + orgTokenColumns + ` FROM org_tokens t
-	WHERE t.org_id = ? AND t.deactivated_at IS NULL
+const orgTokenListQuery = `SELECT ` + tokenColumns + ` FROM tokens t
+	WHERE t.kind = 'org' AND t.org_id = ? AND t.revoked_at IS NULL
 	ORDER BY coalesce(t.last_used_at, -1) DESC, t.name COLLATE NOCASE, t.id DESC
 	LIMIT ? OFFSET ?`
 
-func scanOrgToken(row interface{ Scan(...any) error }) (*core.OrgToken, error) {
-	var t core.OrgToken
-	var scopes string
-	var created int64
-	var expires, lastUsed sql.NullInt64
-	err := row.Scan(&t.ID, &t.OrgID, &t.Name, &t.LastChars, &scopes, &t.CreatedBy, &created,
-		&expires, &lastUsed, &t.LastUsedProjectID, &t.LastUsedProject)
-	if err != nil {
-		return nil, err
-	}
-	t.Scopes = parseScopesColumn(scopes)
-	t.CreatedAt = fromUnix(created)
-	t.ExpiresAt, t.LastUsedAt = fromNullUnix(expires), fromNullUnix(lastUsed)
-	return &t, nil
+// orgToken is the org token a stored row holds.
+func (t *tokenRow) orgToken() *core.OrgToken {
+	return &core.OrgToken{ID: t.ID, OrgID: t.OrgID, Name: t.Name, LastChars: t.LastChars, Scopes: t.Scopes,
+		CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt,
+		LastUsedProjectID: t.LastUsedProjectID, LastUsedProject: t.LastUsedProject}
 }
 
 // orgTokenTarget names a token in the audit log: its name and masked value, never the token.
@@ -61,19 +44,11 @@ func (db *DB) OrgTokens(ctx context.Context, orgID int64, page core.Page) ([]cor
 		if _, err := db.authorize(ctx, tx, orgID, core.RuleUseOrgTokens); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, orgTokenListQuery, orgID, page.Limit, page.Offset)
-		if err != nil {
-			return err
+		rows, err := queryTokens(ctx, tx, orgTokenListQuery, orgID, page.Limit, page.Offset)
+		for _, t := range rows {
+			out = append(out, *t.orgToken())
 		}
-		defer rows.Close()
-		for rows.Next() {
-			t, err := scanOrgToken(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, *t)
-		}
-		return rows.Err()
+		return err
 	})
 	return out, err
 }
@@ -94,9 +69,11 @@ func (db *DB) OrgToken(ctx context.Context, orgID, id int64) (*core.OrgToken, er
 }
 
 func liveOrgToken(ctx context.Context, tx *sql.Tx, orgID, id int64) (*core.OrgToken, error) {
-	t, err := scanOrgToken(tx.QueryRowContext(ctx, `SELECT `+orgTokenColumns+` FROM org_tokens t
-		WHERE t.org_id = ? AND t.id = ? AND t.deactivated_at IS NULL`, orgID, id))
-	return t, notFound(err, "The requested resource does not exist.")
+	t, err := liveToken(ctx, tx, tokenRef{core.TokenOrg, orgID, id})
+	if err != nil {
+		return nil, notFound(err, msgResourceNotFound)
+	}
+	return t.orgToken(), nil
 }
 
 // CreateOrgToken creates a token and returns it with its plaintext, which exists nowhere else
@@ -114,10 +91,7 @@ func (db *DB) CreateOrgToken(ctx context.Context, orgID int64, n core.NewOrgToke
 	}
 	actor := core.ActorFrom(ctx)
 	baseURL := strings.TrimRight(db.BaseURL, "/")
-	t := core.OrgToken{OrgID: orgID, Name: name, Scopes: core.OrgTokenScopes, CreatedAt: fromUnix(unix(now)), ExpiresAt: n.ExpiresAt}
-	if actor.User != nil {
-		t.CreatedBy = actor.User.ID
-	}
+	var t *core.OrgToken
 	var plaintext string
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := db.authorize(ctx, tx, orgID, core.RuleUseOrgTokens); err != nil {
@@ -131,14 +105,12 @@ func (db *DB) CreateOrgToken(ctx context.Context, orgID int64, n core.NewOrgToke
 		if plaintext, err = core.GenerateOrgToken(baseURL, org.Slug, now); err != nil {
 			return err
 		}
-		t.LastChars = core.TokenLastChars(plaintext)
-		createdBy := sql.NullInt64{Int64: t.CreatedBy, Valid: t.CreatedBy != 0}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO org_tokens (org_id, token_hash, last_chars, name, scopes,
-			created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			orgID, core.HashToken(plaintext), t.LastChars, name, scopesColumn(t.Scopes), createdBy,
-			unix(now), nullableUnix(n.ExpiresAt)).Scan(&t.ID); err != nil {
+		row, err := insertToken(ctx, tx, newToken{kind: core.TokenOrg, orgID: orgID, plaintext: plaintext, name: name,
+			scopes: core.OrgTokenScopes, createdBy: actorID(ctx).Int64, createdAt: now, expiresAt: n.ExpiresAt})
+		if err != nil {
 			return err
 		}
+		t = row.orgToken()
 		if err := db.audit(ctx, tx, orgID, core.AuditOrgTokenCreated, orgTokenTarget(name, t.LastChars)); err != nil {
 			return err
 		}
@@ -160,7 +132,7 @@ func (db *DB) CreateOrgToken(ctx context.Context, orgID int64, n core.NewOrgToke
 	if err != nil {
 		return nil, "", err
 	}
-	return &t, plaintext, nil
+	return t, plaintext, nil
 }
 
 // ownerEmails returns the addresses of the organization's owners within tx, so the security
@@ -194,19 +166,15 @@ func (db *DB) RenameOrgToken(ctx context.Context, orgID, id int64, name string) 
 		if _, err := db.authorize(ctx, tx, orgID, core.RuleUseOrgTokens); err != nil {
 			return err
 		}
-		var err error
-		if t, err = liveOrgToken(ctx, tx, orgID, id); err != nil {
-			return err
+		old, row, err := renameToken(ctx, tx, tokenRef{core.TokenOrg, orgID, id}, name)
+		if err != nil {
+			return notFound(err, msgResourceNotFound)
 		}
-		if t.Name == name {
+		t = row.orgToken()
+		if old == name {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE org_tokens SET name = ? WHERE id = ?`, name, t.ID); err != nil {
-			return err
-		}
-		target := t.Name + " → " + orgTokenTarget(name, t.LastChars)
-		t.Name = name
-		return db.audit(ctx, tx, orgID, core.AuditOrgTokenRenamed, target)
+		return db.audit(ctx, tx, orgID, core.AuditOrgTokenRenamed, old+" → "+orgTokenTarget(name, t.LastChars))
 	})
 	if err != nil {
 		return nil, err
@@ -214,20 +182,16 @@ func (db *DB) RenameOrgToken(ctx context.Context, orgID, id int64, name string) 
 	return t, nil
 }
 
-// RevokeOrgToken deactivates a live token (owners and managers). The bearer lookup only finds
-// rows without deactivated_at, so the token stops working when this transaction commits.
+// RevokeOrgToken revokes a live token (owners and managers); it fails from the next request.
 func (db *DB) RevokeOrgToken(ctx context.Context, orgID, id int64) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := db.authorize(ctx, tx, orgID, core.RuleRevokeOrgTokens); err != nil {
 			return err
 		}
-		var name, lastChars string
-		err := tx.QueryRowContext(ctx, `UPDATE org_tokens SET deactivated_at = ?
-			WHERE org_id = ? AND id = ? AND deactivated_at IS NULL RETURNING name, last_chars`,
-			unix(db.Now()), orgID, id).Scan(&name, &lastChars)
+		t, err := db.revokeToken(ctx, tx, tokenRef{core.TokenOrg, orgID, id}, revokedByPerson)
 		if err != nil {
-			return notFound(err, "The requested resource does not exist.")
+			return notFound(err, msgResourceNotFound)
 		}
-		return db.audit(ctx, tx, orgID, core.AuditOrgTokenRevoked, orgTokenTarget(name, lastChars))
+		return db.audit(ctx, tx, orgID, core.AuditOrgTokenRevoked, orgTokenTarget(t.Name, t.LastChars))
 	})
 }

@@ -64,9 +64,7 @@ func TestOrgTokenService(t *testing.T) {
 		if got, _ := app.DB.OrgToken(member, acme.ID, tok.ID); got.ExpiresAt == nil || !got.ExpiresAt.Equal(at) {
 			t.Errorf("stored expiry %v, want %v", got.ExpiresAt, at)
 		}
-		if _, err := app.SQL(t).Exec(`UPDATE org_tokens SET expires_at = 1 WHERE id = ?`, tok.ID); err != nil {
-			t.Fatal(err)
-		}
+		app.ExpireToken(t, plaintext)
 		if _, err := authenticate(plaintext); core.ErrorMessage(err) != "Token expired" {
 			t.Errorf("expired token: %v", err)
 		}

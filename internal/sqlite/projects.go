@@ -32,18 +32,17 @@ func (db *DB) Teams(ctx context.Context, orgID int64) ([]core.Team, error) {
 	return out, rows.Err()
 }
 
-// validateNameSlug trims and checks a display name and its slug (derived from the name when
-// blank), reporting both fields at once.
-func validateNameSlug(name, slug string) (string, string, error) {
-	name, slug = strings.TrimSpace(name), strings.TrimSpace(slug)
+// validateNameSlug trims and checks a team's or project's display name (with field) and its
+// slug (derived from the name when blank), reporting both fields at once.
+func validateNameSlug(field core.TextField, name, slug string) (string, string, error) {
+	slug = strings.TrimSpace(slug)
+	fields := map[string]string{}
+	var msg string
+	if name, msg = field.Check(name); msg != "" {
+		fields["name"] = msg
+	}
 	if slug == "" {
 		slug = core.Slugify(name)
-	}
-	fields := map[string]string{}
-	if name == "" {
-		fields["name"] = "The name cannot be blank."
-	} else if len([]rune(name)) > 64 {
-		fields["name"] = "The name cannot be longer than 64 characters."
 	}
 	if msg := core.ValidateSlug(slug); msg != "" {
 		fields["slug"] = msg
@@ -56,7 +55,7 @@ func validateNameSlug(name, slug string) (string, string, error) {
 
 // CreateTeam adds a team.
 func (db *DB) CreateTeam(ctx context.Context, orgID int64, slug, name string) (*core.Team, error) {
-	name, slug, err := validateNameSlug(name, slug)
+	name, slug, err := validateNameSlug(core.TeamNameField, name, slug)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +119,7 @@ func (db *DB) ProjectBySlug(ctx context.Context, orgID int64, slug string) (*cor
 
 // CreateProject adds a project, under a team when teamSlug is given.
 func (db *DB) CreateProject(ctx context.Context, orgID int64, teamSlug, slug, name string) (*core.Project, error) {
-	name, slug, err := validateNameSlug(name, slug)
+	name, slug, err := validateNameSlug(core.ProjectNameField, name, slug)
 	if err != nil {
 		return nil, err
 	}

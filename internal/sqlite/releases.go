@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -56,34 +57,30 @@ func queryReleases(ctx context.Context, q querier, inner string, args ...any) ([
 
 const releaseColumns = `id, org_id, version, ref, url, created_at, released_at`
 
+// The size of a page of releases: by default, and at most.
+const (
+	releasePageDefault = 100
+	releasePageMax     = 1000
+)
+
 // Releases returns a page of the organization's releases, newest first; with projectID, only
-// that project's. Pages are answered from memory while nothing has been written since they
-// were read (see authcache.go).
+// that project's. Cache answers pages from memory between writes.
 func (db *DB) Releases(ctx context.Context, orgID, projectID int64, page core.Page) ([]core.Release, error) {
 	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadReleases); err != nil {
 		return nil, err
 	}
-	page = page.Normalize(100, 1000)
-	key := releaseListKey{orgID, projectID, page}
-	if rs, ok := db.cache.releases.get(key); ok {
-		return copyReleases(rs), nil
-	}
-	epoch := writeEpoch.Load()
-	var rs []core.Release
-	var err error
+	return db.releasePage(ctx, orgID, projectID, page.Normalize(releasePageDefault, releasePageMax))
+}
+
+// releasePage reads a normalized page of releases, without any permission check.
+func (db *DB) releasePage(ctx context.Context, orgID, projectID int64, page core.Page) ([]core.Release, error) {
 	if projectID != 0 {
-		rs, err = queryReleases(ctx, db.query, `SELECT `+releaseColumns+` FROM releases WHERE org_id = ?
+		return queryReleases(ctx, db.query, `SELECT `+releaseColumns+` FROM releases WHERE org_id = ?
 			AND id IN (SELECT release_id FROM release_projects WHERE project_id = ?)
 			ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, orgID, projectID, page.Limit, page.Offset)
-	} else {
-		rs, err = queryReleases(ctx, db.query, `SELECT `+releaseColumns+` FROM releases WHERE org_id = ?
-			ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, orgID, page.Limit, page.Offset)
 	}
-	if err != nil {
-		return nil, err
-	}
-	db.cache.releases.put(key, rs, epoch)
-	return copyReleases(rs), nil
+	return queryReleases(ctx, db.query, `SELECT `+releaseColumns+` FROM releases WHERE org_id = ?
+		ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, orgID, page.Limit, page.Offset)
 }
 
 // copyReleases copies a cached list, so that no caller can change what the next one gets.
@@ -137,7 +134,7 @@ func (db *DB) CreateRelease(ctx context.Context, orgID int64, n core.NewRelease)
 		switch {
 		case err == nil:
 			created = true
-		case err == sql.ErrNoRows:
+		case errors.Is(err, sql.ErrNoRows):
 			// Sentry's create is get-or-create: the existing release gains the projects.
 			if err := tx.QueryRowContext(ctx, `SELECT id FROM releases WHERE org_id = ? AND version = ?`,
 				orgID, n.Version).Scan(&id); err != nil {
@@ -228,7 +225,7 @@ func resolveProjects(ctx context.Context, tx *sql.Tx, orgID int64, refs []string
 		byID, _ := strconv.ParseInt(ref, 10, 64)
 		err := tx.QueryRowContext(ctx, `SELECT id FROM projects WHERE org_id = ? AND (slug = ? OR id = ?)
 			ORDER BY slug = ? DESC LIMIT 1`, orgID, ref, byID, ref).Scan(&id)
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return nil, core.FieldError("projects", "Invalid project ids or slugs")
 		} else if err != nil {
 			return nil, err

@@ -4,14 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"errors"
 )
 
 // Secret returns the named secret, generating and storing size random bytes on first use.
 func (db *DB) Secret(ctx context.Context, name string, size int) ([]byte, error) {
 	var value []byte
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTxKeepingAnswers(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&value)
-		if err != sql.ErrNoRows {
+		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		value = make([]byte, size)

@@ -7,46 +7,32 @@ import (
 	"github.com/tokenboard/tokenboard/internal/core"
 )
 
-// The statements of SaveTokenUses. SQLite evaluates every SET expression against the row as
-// it was, so the project test sees the previous last_used_at.
-const (
-	saveOrgTokenUse = `UPDATE org_tokens SET
-		last_used_project_id = CASE WHEN coalesce(last_used_at, 0) <= ?1
-			AND EXISTS (SELECT 1 FROM projects WHERE id = ?2) THEN ?2 ELSE last_used_project_id END,
-		last_used_at = max(coalesce(last_used_at, 0), ?1)
-		WHERE id = ?3`
-	saveUserTokenUse        = `UPDATE user_tokens SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?`
-	saveIntegrationTokenUse = `UPDATE integration_tokens SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?`
-)
+// saveTokenUse is SaveTokenUses' statement, one for the three kinds. SQLite evaluates every
+// SET expression against the row as it was, so the project test sees the previous
+// last_used_at. Only org token uses name a project; for the others ProjectID is 0, which is
+// no project, and the column stays as it is (NULL).
+const saveTokenUse = `UPDATE tokens SET
+	last_used_project_id = CASE WHEN coalesce(last_used_at, 0) <= ?1
+		AND EXISTS (SELECT 1 FROM projects WHERE id = ?2) THEN ?2 ELSE last_used_project_id END,
+	last_used_at = max(coalesce(last_used_at, 0), ?1)
+	WHERE kind = ?3 AND id = ?4`
 
 // SaveTokenUses writes a batch of token uses as the tokens' "last used", in one transaction.
 // A use older than what is stored changes nothing; a use without a project (or whose project
-// has been deleted since) keeps an org token's "last used in project".
+// has been deleted since) keeps an org token's "last used in project". No answer the API
+// caches holds a last use, so this write leaves the cache as it is.
 func (db *DB) SaveTokenUses(ctx context.Context, uses []core.TokenUse) error {
 	if len(uses) == 0 {
 		return nil
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
-		stmts := map[core.TokenKind]*sql.Stmt{}
-		for kind, query := range map[core.TokenKind]string{
-			core.TokenOrg: saveOrgTokenUse, core.TokenUser: saveUserTokenUse, core.TokenIntegration: saveIntegrationTokenUse,
-		} {
-			st, err := tx.PrepareContext(ctx, query)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			stmts[kind] = st
+	return db.inTxKeepingAnswers(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, saveTokenUse)
+		if err != nil {
+			return err
 		}
+		defer st.Close()
 		for _, u := range uses {
-			var err error
-			switch u.Kind {
-			case core.TokenOrg:
-				_, err = stmts[u.Kind].ExecContext(ctx, unix(u.At), u.ProjectID, u.TokenID)
-			case core.TokenUser, core.TokenIntegration:
-				_, err = stmts[u.Kind].ExecContext(ctx, unix(u.At), u.TokenID)
-			}
-			if err != nil {
+			if _, err := st.ExecContext(ctx, unix(u.At), u.ProjectID, kindColumn(u.Kind), u.TokenID); err != nil {
 				return err
 			}
 		}

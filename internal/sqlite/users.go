@@ -116,13 +116,14 @@ func (db *DB) UpdateUserDetails(ctx context.Context, name, email, password strin
 	if err != nil {
 		return nil, err
 	}
-	name, email = strings.TrimSpace(name), strings.TrimSpace(email)
+	email = strings.TrimSpace(email)
 	fields := map[string]string{}
 	if msg := core.ValidateEmail(email); msg != "" {
 		fields["email"] = msg
 	}
-	if len([]rune(name)) > 200 {
-		fields["name"] = "The name cannot be longer than 200 characters."
+	var msg string
+	if name, msg = core.UserNameField.Check(name); msg != "" {
+		fields["name"] = msg
 	}
 	if len(fields) > 0 {
 		return nil, &core.Error{Code: core.EINVALID, Message: "Please correct the errors below.", Fields: fields}

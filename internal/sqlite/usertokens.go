@@ -14,19 +14,10 @@ import (
 // msgInvalidTokenID is Sentry's 404 text for a token id the actor does not own.
 const msgInvalidTokenID = "Invalid token ID"
 
-const userTokenColumns = `id, user_id, name, last_chars, scopes, created_at, expires_at, last_used_at`
-
-func scanUserToken(row interface{ Scan(...any) error }) (*core.UserToken, error) {
-	var t core.UserToken
-	var scopes string
-	var created int64
-	var expires, lastUsed sql.NullInt64
-	if err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.LastChars, &scopes, &created, &expires, &lastUsed); err != nil {
-		return nil, err
-	}
-	t.Scopes = parseScopesColumn(scopes)
-	t.CreatedAt, t.ExpiresAt, t.LastUsedAt = fromUnix(created), fromNullUnix(expires), fromNullUnix(lastUsed)
-	return &t, nil
+// userToken is the user token a stored row holds.
+func (t *tokenRow) userToken() *core.UserToken {
+	return &core.UserToken{ID: t.ID, UserID: t.UserID, Name: t.Name, LastChars: t.LastChars, Scopes: t.Scopes,
+		CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt}
 }
 
 // UserTokens returns the actor's tokens, newest first, expired ones included (the list marks
@@ -36,21 +27,16 @@ func (db *DB) UserTokens(ctx context.Context) ([]core.UserToken, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT `+userTokenColumns+` FROM user_tokens
-		WHERE user_id = ? ORDER BY id DESC`, actor.ID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []core.UserToken
-	for rows.Next() {
-		t, err := scanUserToken(rows)
-		if err != nil {
-			return nil, err
+	err = db.inReadTx(ctx, func(tx *sql.Tx) error {
+		rows, err := queryTokens(ctx, tx, `SELECT `+tokenColumns+` FROM tokens t
+			WHERE t.kind = 'user' AND t.user_id = ? AND t.revoked_at IS NULL ORDER BY t.id DESC`, actor.ID)
+		for _, t := range rows {
+			out = append(out, *t.userToken())
 		}
-		out = append(out, *t)
-	}
-	return out, rows.Err()
+		return err
+	})
+	return out, err
 }
 
 // UserToken returns one of the actor's tokens; any other id is ENOTFOUND.
@@ -59,9 +45,16 @@ func (db *DB) UserToken(ctx context.Context, id int64) (*core.UserToken, error) 
 	if err != nil {
 		return nil, err
 	}
-	t, err := scanUserToken(db.db.QueryRowContext(ctx, `SELECT `+userTokenColumns+` FROM user_tokens
-		WHERE id = ? AND user_id = ?`, id, actor.ID))
-	return t, notFound(err, msgInvalidTokenID)
+	var t *core.UserToken
+	err = db.inReadTx(ctx, func(tx *sql.Tx) error {
+		row, err := liveToken(ctx, tx, tokenRef{core.TokenUser, actor.ID, id})
+		if err != nil {
+			return notFound(err, msgInvalidTokenID)
+		}
+		t = row.userToken()
+		return nil
+	})
+	return t, err
 }
 
 // CreateUserToken creates a token for the actor and returns its plaintext, the only time it
@@ -82,14 +75,12 @@ func (db *DB) CreateUserToken(ctx context.Context, n core.NewUserToken) (*core.U
 	}
 	var t *core.UserToken
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		t, err = scanUserToken(tx.QueryRowContext(ctx, `INSERT INTO user_tokens
-			(user_id, token_hash, last_chars, name, scopes, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+userTokenColumns,
-			actor.ID, core.HashToken(plain), core.TokenLastChars(plain), n.Name, scopesColumn(n.Scopes),
-			unix(now), nullableUnix(n.ExpiresAt)))
+		row, err := insertToken(ctx, tx, newToken{kind: core.TokenUser, userID: actor.ID, plaintext: plain,
+			name: n.Name, scopes: n.Scopes, createdBy: actor.ID, createdAt: now, expiresAt: n.ExpiresAt})
 		if err != nil {
 			return err
 		}
+		t = row.userToken()
 		if err := db.logAccount(ctx, tx, actor.ID, core.AccountUserTokenCreated, t.Label()); err != nil {
 			return err
 		}
@@ -121,39 +112,32 @@ func (db *DB) RenameUserToken(ctx context.Context, id int64, name string) (*core
 	}
 	var t *core.UserToken
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		var old string
-		err := tx.QueryRowContext(ctx, `SELECT name FROM user_tokens WHERE id = ? AND user_id = ?`,
-			id, actor.ID).Scan(&old)
+		old, row, err := renameToken(ctx, tx, tokenRef{core.TokenUser, actor.ID, id}, name)
 		if err != nil {
 			return notFound(err, msgInvalidTokenID)
 		}
-		t, err = scanUserToken(tx.QueryRowContext(ctx, `UPDATE user_tokens SET name = ?
-			WHERE id = ? AND user_id = ? RETURNING `+userTokenColumns, name, id, actor.ID))
-		if err != nil {
-			return err
-		}
+		t = row.userToken()
 		before := core.UserToken{Name: old, LastChars: t.LastChars}
 		return db.logAccount(ctx, tx, actor.ID, core.AccountUserTokenRenamed, before.Label()+" → "+nameOrNone(t.Name))
 	})
 	return t, err
 }
 
-// RevokeUserToken deletes one of the actor's tokens, as Sentry deletes ApiTokens: the row
-// that AuthenticateToken looks up is gone when the transaction commits, so the next request
-// with the token fails. No email; the user's security log keeps the line.
+// RevokeUserToken revokes one of the actor's tokens. Sentry deletes an ApiToken; tokenboard
+// keeps the row, revoked, as it does for every kind (tokens.go), and lists, reads and the
+// bearer lookup see live rows only, so the token is gone for its user and fails from the
+// next request. No email; the user's security log keeps the line.
 func (db *DB) RevokeUserToken(ctx context.Context, id int64) error {
 	actor, err := core.UserFrom(ctx)
 	if err != nil {
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		var t core.UserToken
-		err := tx.QueryRowContext(ctx, `DELETE FROM user_tokens WHERE id = ? AND user_id = ?
-			RETURNING name, last_chars`, id, actor.ID).Scan(&t.Name, &t.LastChars)
+		row, err := db.revokeToken(ctx, tx, tokenRef{core.TokenUser, actor.ID, id}, revokedByPerson)
 		if err != nil {
 			return notFound(err, msgInvalidTokenID)
 		}
-		return db.logAccount(ctx, tx, actor.ID, core.AccountUserTokenRevoked, t.Label())
+		return db.logAccount(ctx, tx, actor.ID, core.AccountUserTokenRevoked, row.userToken().Label())
 	})
 }
 

@@ -140,7 +140,7 @@ func TestCreateUserToken(t *testing.T) {
 		if got := strings.Join(tok.Scopes.Names(), " "); got != "project:read project:releases project:write" {
 			t.Errorf("scopes %q, want expanded and sorted", got)
 		}
-		dump := s.rawDump(t, "user_tokens", "outbox", "account_log", "audit_log")
+		dump := s.rawDump(t, "tokens", "outbox", "account_log", "audit_log")
 		if strings.Contains(dump, plain) || strings.Contains(dump, plain[len("sntryu_"):]) {
 			t.Fatal("the database holds the token's plaintext")
 		}

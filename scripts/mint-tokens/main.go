@@ -1,8 +1,8 @@
-// Command mint-tokens mints the tokens scripts/loadtest.sh uses, straight into a tokenboard
-// database (the test fixtures' path: rows written directly, no audit entry, no mail). It
-// prints shell assignments: ORG_TOKEN (an org token of acme), USER_TOKEN (a user token of
-// owner@acme.test with org:read and project:releases) and UNKNOWN_TOKEN (a well-formed user
-// token that is in no database).
+// Command mint-tokens mints the tokens scripts/loadtest.sh uses into a tokenboard database,
+// through the store's own token services (audit entries and security emails included, as for
+// any token). It prints shell assignments: ORG_TOKEN (an org token of acme), USER_TOKEN (a
+// user token of owner@acme.test with org:read and project:releases) and UNKNOWN_TOKEN (a
+// well-formed user token that is in no database).
 package main
 
 import (
@@ -12,8 +12,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/tokenboard/tokenboard/internal/apptest"
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/internal/sqlite"
 )
 
 func main() {
@@ -28,17 +28,27 @@ func main() {
 
 func run(data, baseURL string) error {
 	ctx := context.Background()
-	db, err := apptest.OpenFixtureDB(filepath.Join(data, "tokenboard.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(data, "tokenboard.db"))
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	org, err := apptest.InsertOrgToken(ctx, db, baseURL, "acme", "load test", nil)
+	db.BaseURL = baseURL
+	acme, err := db.OrgBySlug(ctx, "acme")
+	if err != nil {
+		return fmt.Errorf("organization acme: %w", err)
+	}
+	operator := core.WithActor(ctx, core.Actor{Operator: true, IP: "console"})
+	_, org, err := db.CreateOrgToken(operator, acme.ID, core.NewOrgToken{Name: "load test"})
 	if err != nil {
 		return err
 	}
-	user, err := apptest.InsertUserToken(ctx, db, "owner@acme.test",
-		core.NewScopeSet(core.ScopeOrgRead, core.ScopeProjectReleases), nil)
+	owner, err := db.UserByEmail(ctx, "owner@acme.test")
+	if err != nil {
+		return fmt.Errorf("user owner@acme.test: %w", err)
+	}
+	_, user, err := db.CreateUserToken(core.WithActor(ctx, core.Actor{User: owner, IP: "console"}),
+		core.NewUserToken{Name: "load test", Scopes: core.NewScopeSet(core.ScopeOrgRead, core.ScopeProjectReleases)})
 	if err != nil {
 		return err
 	}

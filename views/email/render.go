@@ -8,9 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/a-h/templ"
 
@@ -102,17 +100,11 @@ func required(template string, pairs ...string) error {
 	return nil
 }
 
-// clean makes a user-supplied value safe to print on one line: control characters (a token
-// name with a newline could otherwise forge lines of the plain-text body) become spaces.
-func clean(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, s)
-	return strings.TrimSpace(s)
-}
+// clean makes a user-supplied value safe to print on one line (core.OneLine): control
+// characters (a token name with a newline could otherwise forge lines of the plain-text body)
+// become spaces, and bidi controls (which could show "Acme Corp" reversed in the subject) are
+// dropped. Validation keeps them out of new names; this covers values stored before it did.
+func clean(s string) string { return core.OneLine(s) }
 
 func orUnknown(s string) string {
 	if s == "" {

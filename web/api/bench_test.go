@@ -11,11 +11,11 @@ import (
 	"testing"
 
 	"github.com/tokenboard/tokenboard/internal/app"
-	"github.com/tokenboard/tokenboard/internal/apptest"
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/demo"
 	"github.com/tokenboard/tokenboard/internal/mail"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
+	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
 )
 
 // BenchmarkAPIRequest measures the server's own CPU per request, in process and without the
@@ -33,13 +33,13 @@ func BenchmarkAPIRequest(b *testing.B) {
 	if err := demo.Seed(core.WithActor(ctx, core.Actor{Operator: true}), db, "password-1234", io.Discard); err != nil {
 		b.Fatal(err)
 	}
-	fixtures, err := apptest.OpenFixtureDB(filepath.Join(dir, "tokenboard.db"))
+	fixtures, err := sqlitetest.New(db, filepath.Join(dir, "tokenboard.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer fixtures.Close()
-	orgToken, _ := apptest.InsertOrgToken(ctx, fixtures, db.BaseURL, "acme", "CI", nil)
-	userToken, _ := apptest.InsertUserToken(ctx, fixtures, "owner@acme.test",
+	orgToken, _ := fixtures.MintOrgToken(ctx, "acme", "CI")
+	userToken, _ := fixtures.MintUserToken(ctx, "owner@acme.test",
 		core.NewScopeSet(core.ScopeOrgRead, core.ScopeProjectReleases), nil)
 	unknownToken, _ := core.GenerateUserToken()
 

@@ -1,11 +1,13 @@
 package api_test
 
 import (
+	"context"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tokenboard/tokenboard/internal/apptest"
 )
@@ -219,9 +221,12 @@ func TestOrgTokenAPI(t *testing.T) {
 		}
 	})
 	t.Run("LastUseIsSerialized", func(t *testing.T) {
-		tok, _ := app.CreateOrgToken(t, apptest.AcmeOwner, "acme", "used")
-		if _, err := app.SQL(t).Exec(`UPDATE org_tokens SET last_used_at = 1700000000,
-			last_used_project_id = (SELECT id FROM projects WHERE slug = 'api') WHERE id = ?`, tok.ID); err != nil {
+		tok, plain := app.CreateOrgToken(t, apptest.AcmeOwner, "acme", "used")
+		api, err := app.DB.ProjectBySlug(app.As(t, apptest.AcmeOwner), tok.OrgID, "api")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := app.Fixtures(t).SetTokenLastUsed(context.Background(), plain, time.Unix(1700000000, 0), api.ID); err != nil {
 			t.Fatal(err)
 		}
 		var one map[string]any

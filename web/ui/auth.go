@@ -126,13 +126,30 @@ func (s *Screens) InvitePage(c echo.Context) error {
 		view := views.RegisterView{Email: inv.Email, InviteOrg: org.Name, Next: self}
 		return s.render(c, http.StatusOK, views.Register(s.page(c, "Join "+org.Name, ""), view))
 	}
-	view := views.AcceptInviteView{OrgName: org.Name, Role: inv.Role.Label(), Action: self}
+	view := views.AcceptInviteView{OrgName: org.Name, Role: inv.Role.Label(), Action: self,
+		InvitedEmail: inv.Email, UserEmail: request.User(c).Email}
 	return s.render(c, http.StatusOK, views.AcceptInvite(s.page(c, "Join "+org.Name, ""), view))
 }
 
-// InviteAccept answers POST /accept-invite/:secret/.
+// InviteAccept answers POST /accept-invite/:secret/. An invitation link works for any
+// signed-in account, since people have more than one address; but when the account's email is
+// not the one invited, the form must carry confirm_email set to the invited address, which
+// the page asks for after showing both. A forwarded or leaked link is then not one click away
+// from membership for whoever happens to be signed in.
 func (s *Screens) InviteAccept(c echo.Context) error {
-	org, err := s.svc.Orgs.AcceptInvite(c.Request().Context(), c.Param("secret"))
+	ctx := c.Request().Context()
+	inv, invOrg, err := s.svc.Orgs.InviteBySecret(ctx, c.Param("secret"))
+	if err != nil {
+		return err
+	}
+	if user := request.User(c); user != nil && !strings.EqualFold(inv.Email, user.Email) &&
+		!strings.EqualFold(strings.TrimSpace(c.FormValue("confirm_email")), inv.Email) {
+		view := views.AcceptInviteView{OrgName: invOrg.Name, Role: inv.Role.Label(), Action: c.Request().URL.Path,
+			InvitedEmail: inv.Email, UserEmail: user.Email,
+			Error: "Confirm that you want to join with this account: the invitation was sent to " + inv.Email + "."}
+		return s.render(c, http.StatusBadRequest, views.AcceptInvite(s.page(c, "Join "+invOrg.Name, ""), view))
+	}
+	org, err := s.svc.Orgs.AcceptInvite(ctx, c.Param("secret"))
 	if err != nil {
 		return err
 	}

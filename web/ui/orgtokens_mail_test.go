@@ -69,7 +69,7 @@ func TestOrgTokenCreationEmailsEveryOwner(t *testing.T) {
 			t.Fatalf("delivered to %v, want %v", to, owners)
 		}
 		var createdAt int64
-		if err := app.SQL(t).QueryRow(`SELECT created_at FROM org_tokens`).Scan(&createdAt); err != nil {
+		if err := app.SQL(t).QueryRow(`SELECT created_at FROM tokens WHERE kind = 'org'`).Scan(&createdAt); err != nil {
 			t.Fatal(err)
 		}
 		when := time.Unix(createdAt, 0).UTC().Format(email.TimeLayout)

@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/tokenboard/tokenboard/internal/apptest"
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
 )
 
 func tokensPath(org string) string { return "/settings/" + org + "/auth-tokens/" }
@@ -84,8 +86,8 @@ func TestOrgTokenForgedRequestsAreRefused(t *testing.T) {
 	acme, globex := app.Org(t, "acme"), app.Org(t, "globex")
 	countTokens := func(orgID int64) int {
 		t.Helper()
-		var n int
-		if err := app.SQL(t).QueryRow(`SELECT count(*) FROM org_tokens WHERE org_id = ?`, orgID).Scan(&n); err != nil {
+		n, err := app.Fixtures(t).CountOrgTokens(context.Background(), orgID)
+		if err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -231,18 +233,8 @@ func TestOrgTokenCreateShowsTheTokenOnceAndValidates(t *testing.T) {
 	var plaintext string
 	t.Run("CreatedTokenIsShownOnceUncached", func(t *testing.T) {
 		r := c.PostForm(tokensPath("acme")+"new-token/", url.Values{"name": {"CI deploys"}, "expiration": {"30"}})
-		if r.Status != http.StatusOK {
-			t.Fatalf("status %d: %.300s", r.Status, r.Body)
-		}
-		plaintext = apptest.OrgTokenPattern.FindString(r.Body)
-		if plaintext == "" {
-			t.Fatalf("no token on the page")
-		}
-		if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
-			t.Errorf("Cache-Control %q, want no-store", cc)
-		}
-		for _, want := range []string{"Please copy this token to a safe place — it won't be shown again!",
-			"I've saved it", `href="/settings/acme/auth-tokens/"`, `data-copy-target="new-token"`} {
+		plaintext = r.TokenShownOnce(t, apptest.OrgTokenPattern)
+		for _, want := range []string{`href="/settings/acme/auth-tokens/"`, `data-copy-target="new-token"`} {
 			if !strings.Contains(html.UnescapeString(r.Body), want) {
 				t.Errorf("page lacks %q", want)
 			}
@@ -309,8 +301,7 @@ const OrgTokenRevokeDeniedText = `title="You must be an organization owner or ma
 // mustOnlyTokenID returns the id of acme's live token with that name.
 func mustOnlyTokenID(t *testing.T, app *apptest.App, name string) int64 {
 	t.Helper()
-	var id int64
-	err := app.SQL(t).QueryRow(`SELECT id FROM org_tokens WHERE name = ? AND deactivated_at IS NULL`, name).Scan(&id)
+	id, err := app.Fixtures(t).OrgTokenID(context.Background(), name)
 	if err != nil {
 		t.Fatalf("token %q: %v", name, err)
 	}
@@ -320,33 +311,26 @@ func mustOnlyTokenID(t *testing.T, app *apptest.App, name string) int64 {
 func TestOrgTokenListIsOrderedAndPaginated(t *testing.T) {
 	app := apptest.Start(t)
 	acme := app.Org(t, "acme")
-	db := app.SQL(t)
-	now := time.Now().Unix()
+	now := time.Now()
 	web, err := app.DB.ProjectBySlug(apptest.AsOperator(), acme.ID, "web")
 	if err != nil {
 		t.Fatal(err)
 	}
+	ago := func(d time.Duration) *time.Time { at := now.Add(-d); return &at }
 	// Sentry's order: last used first (most recent first, never used last), then by name,
-	// then newest first.
-	seed := []struct {
-		name     string
-		lastUsed any
-		project  any
-	}{
-		{"b never", nil, nil},
-		{"a never older", nil, nil},
-		{"a never newer", nil, nil},
-		{"used long ago", now - 86400*3, nil},
-		{"used just now", now - 120, web.ID},
+	// then newest first: the two named "a never" differ by id only, the newer first.
+	seed := []sqlitetest.SeededOrgToken{
+		{Name: "b never"},
+		{Name: "a never"},
+		{Name: "a never"},
+		{Name: "used long ago", LastUsedAt: ago(72 * time.Hour)},
+		{Name: "used just now", LastUsedAt: ago(2 * time.Minute), LastUsedProjectID: web.ID},
 	}
-	for i, s := range seed {
-		if _, err := db.Exec(`INSERT INTO org_tokens (org_id, token_hash, last_chars, name, scopes, created_at, last_used_at, last_used_project_id)
-			VALUES (?, ?, 'ab' || ?, ?, 'org:ci', ?, ?, ?)`, acme.ID, fmt.Sprintf("hash-%d", i), i, s.name, now-1000+int64(i), s.lastUsed, s.project); err != nil {
-			t.Fatal(err)
-		}
+	for i := range seed {
+		seed[i].CreatedAt = now.Add(time.Duration(i-1000) * time.Second)
+		seed[i].LastChars = "ab" + strconv.Itoa(i)
 	}
-	// Same name, different ids: the newer first. Rename "a never older" to collide.
-	if _, err := db.Exec(`UPDATE org_tokens SET name = 'a never' WHERE name LIKE 'a never %'`); err != nil {
+	if err := app.Fixtures(t).SeedOrgTokens(context.Background(), acme.ID, seed); err != nil {
 		t.Fatal(err)
 	}
 	c := app.LoginAs(t, apptest.AcmeMember)

@@ -149,21 +149,7 @@ func TestUserTokenScreens(t *testing.T) {
 		r := member.PostForm(userTokensURL+"new-token/", url.Values{
 			"name": {"laptop"}, "perm-project": {"write"}, "perm-release": {"admin"}, "perm-team": {"no-access"}, "expiration": {"never"},
 		})
-		if r.Status != http.StatusOK {
-			t.Fatalf("status %d, body %.500s", r.Status, r.Body)
-		}
-		token = userTokenPattern.FindString(r.Body)
-		if token == "" {
-			t.Fatal("no token shown")
-		}
-		if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
-			t.Errorf("Cache-Control %q, want no-store", cc)
-		}
-		for _, want := range []string{"Please copy this token to a safe place — it won't be shown again!", "I've saved it"} {
-			if !hasText(r.Body, want) {
-				t.Errorf("the display lacks %q", want)
-			}
-		}
+		token = r.TokenShownOnce(t, userTokenPattern)
 		tok := onlyUserToken(t, app, memberCtx)
 		if got := strings.Join(tok.Scopes.Names(), " "); got != "project:read project:releases project:write" || tok.Name != "laptop" {
 			t.Errorf("stored %q with scopes %q", tok.Name, got)

@@ -1,0 +1,49 @@
+package sqlite_test
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/internal/sqlite"
+)
+
+// Issue 10 item 9: the database file and its -wal and -shm files are readable by their owner
+// only, whatever the umask, for a new database and for one created 0644 by an older version.
+func TestDatabaseFilesAreOwnerOnly(t *testing.T) {
+	// The most permissive umask: without explicit permissions, files would come out 0666.
+	old := syscall.Umask(0)
+	t.Cleanup(func() { syscall.Umask(old) })
+
+	for _, existing := range []bool{false, true} {
+		path := filepath.Join(t.TempDir(), "tokenboard.db")
+		if existing {
+			if err := os.WriteFile(path, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A write, so that the -wal and -shm files exist.
+		op := core.WithActor(context.Background(), core.Actor{Operator: true, IP: "test"})
+		if _, err := db.CreateUser(op, core.NewUser{Email: "perm@example.com", Password: "password-1234"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			info, err := os.Stat(p)
+			if err != nil {
+				t.Fatalf("existing %v: %v", existing, err)
+			}
+			if perm := info.Mode().Perm(); perm != 0o600 {
+				t.Errorf("existing %v: %s is %v, want %v", existing, filepath.Base(p), perm, fs.FileMode(0o600))
+			}
+		}
+		db.Close()
+	}
+}
