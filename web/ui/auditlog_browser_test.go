@@ -41,7 +41,8 @@ func TestBrowserAuditLogReadsAsSentencesInLocalTime(t *testing.T) {
 	// The filter: choosing an event reloads the log with only that event.
 	// (SetValue fires the change event a user's choice fires.)
 	do(t, ctx, chromedp.SetValue(chromedp.ID("audit-event"), core.AuditOrgTokenCreated))
-	run(t, ctx, chromedp.Poll[bool](`location.search.includes("event=") && document.readyState === "complete"`))
+	// The server marks the filtered page's choice as selected; a query waits across the reload.
+	do(t, ctx, chromedp.WaitReady(chromedp.CSS(`#audit-event option[value="`+core.AuditOrgTokenCreated+`"][selected]`)))
 	var events []string
 	evalInto(t, ctx, `[...document.querySelectorAll("tr[data-event]")].map(r => r.dataset.event)`, &events)
 	if len(events) == 0 {
