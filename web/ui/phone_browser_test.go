@@ -132,3 +132,26 @@ func TestBrowserSidebarCollapsesBehindTheMenuButtonOnAPhone(t *testing.T) {
 		t.Error("#sidebar does not show the sidebar: the menu needs JavaScript")
 	}
 }
+
+// TestBrowserOrgTokenListDropsCreatedAndLastAccessOnAPhone: as Sentry does below its small
+// breakpoint, the org token list keeps the token and its actions.
+func TestBrowserOrgTokenListDropsCreatedAndLastAccessOnAPhone(t *testing.T) {
+	app := apptest.Start(t)
+	app.CreateOrgToken(t, apptest.AcmeOwner, "acme", "ci-upload")
+	ctx := apptest.Browser(t)
+	app.BrowserLogin(t, ctx, apptest.AcmeOwner)
+	headers := func() string {
+		t.Helper()
+		do(t, ctx, chromedp.Navigate(app.URL+"/settings/acme/auth-tokens/"), chromedp.WaitReady(chromedp.CSS("table")))
+		var shown string
+		evalInto(t, ctx, `[...document.querySelectorAll("table th")].filter(th => th.getBoundingClientRect().width > 0).map(th => th.textContent.trim()).join("|")`, &shown)
+		return shown
+	}
+	if got := headers(); !strings.Contains(got, "Created") || !strings.Contains(got, "Last access") {
+		t.Errorf("desktop columns: %q", got)
+	}
+	atPhoneWidth(t, ctx)
+	if got := headers(); strings.Contains(got, "Created") || strings.Contains(got, "Last access") || !strings.Contains(got, "Token") {
+		t.Errorf("phone columns: %q, want Token without Created and Last access", got)
+	}
+}
