@@ -8,7 +8,7 @@ import (
 )
 
 // Forward-auth targets: the host and path a reverse proxy last asked about for a token, kept
-// in token_use_targets (migration 0007) beside the token tables and saved with the rest of a
+// in token_use_targets (migration 0009) beside the token tables and saved with the rest of a
 // batch of token uses.
 
 // saveUseTarget keeps the target of the latest use: an older use changes nothing.
