@@ -296,7 +296,7 @@ func TestOrgTokenCreateShowsTheTokenOnceAndValidates(t *testing.T) {
 }
 
 // OrgTokenRevokeDeniedText is the disabled Revoke button's tooltip as it appears in HTML.
-const OrgTokenRevokeDeniedText = `title="You must be an organization owner or manager to revoke a token."`
+const OrgTokenRevokeDeniedText = `data-tooltip="You must be an organization owner or manager to revoke a token."`
 
 // mustOnlyTokenID returns the id of acme's live token with that name.
 func mustOnlyTokenID(t *testing.T, app *apptest.App, name string) int64 {
