@@ -21,6 +21,8 @@ type OrgToken struct {
 	LastUsedAt        *time.Time
 	LastUsedProjectID int64
 	LastUsedProject   string
+	// LastUsedAction is what the token last did in LastUsedProject ("" when unknown).
+	LastUsedAction TokenAction
 }
 
 // NewOrgToken is what the create form and the API submit.

@@ -12,7 +12,41 @@ type TokenUse struct {
 	TokenID int64
 	// ProjectID is 0 when the request concerned no single project.
 	ProjectID int64
-	At        time.Time
+	// Action is what the token did in the project (one of the Action constants); "" when
+	// the request named no project.
+	Action TokenAction
+	At     time.Time
+}
+
+// TokenAction is what an org token last did in a project, for the "Last access" column of
+// the Auth Tokens list.
+type TokenAction string
+
+// The actions recorded: what a CI job does with an org token.
+const (
+	ActionRelease          TokenAction = "release"
+	ActionUploadSourceMaps TokenAction = "sourcemaps"
+	ActionUploadDebugFiles TokenAction = "debugfiles"
+	ActionDeploy           TokenAction = "deploy"
+	ActionSetCommits       TokenAction = "commits"
+)
+
+// Describe names the action done in the project, as the Auth Tokens list shows it
+// ("uploaded source maps to web"); "" for no action.
+func (a TokenAction) Describe(project string) string {
+	switch a {
+	case ActionRelease:
+		return "created or updated a release of " + project
+	case ActionUploadSourceMaps:
+		return "uploaded source maps to " + project
+	case ActionUploadDebugFiles:
+		return "uploaded debug files to " + project
+	case ActionDeploy:
+		return "reported a deploy of " + project
+	case ActionSetCommits:
+		return "set commits for a release of " + project
+	}
+	return ""
 }
 
 // TokenUseRecorder takes note of token uses. The API calls it on every authenticated request,

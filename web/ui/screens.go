@@ -20,6 +20,8 @@ type Services struct {
 	OrgTokens    core.OrgTokenService
 	Integrations core.IntegrationService
 	Releases     core.ReleaseService
+	// CI lists the artifact bundles, deploys and commits shown with releases.
+	CI core.CIService
 }
 
 // Config is what the screens need from the server that mounts them.
