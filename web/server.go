@@ -127,7 +127,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			CI: svc.CI, Blobs: svc.Blobs,
 		},
 		StorageQuota: svc.StorageQuota,
-		Sessions: s.sessions, Now: cfg.Now,
+		Sessions:     s.sessions, Now: cfg.Now,
 	})
 
 	s.echo = echo.New()

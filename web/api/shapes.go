@@ -260,7 +260,7 @@ func releaseJSON(r core.Release) apiRelease {
 	out := apiRelease{
 		ID: r.ID, Version: r.Version, ShortVersion: shortVersion(r.Version), Status: status, Ref: nullable(r.Ref),
 		URL: nullable(r.URL), DateCreated: isoTime(r.CreatedAt), DateReleased: isoPtr(r.ReleasedAt), Authors: noAuthors,
-		Projects: make([]apiReleaseProject, 0, len(r.Projects)),
+		Projects:    make([]apiReleaseProject, 0, len(r.Projects)),
 		CommitCount: r.Commits.Count, DeployCount: r.Deploys.Count,
 	}
 	if r.Commits.Last != nil {
