@@ -23,6 +23,10 @@ const chunkUploadRoute = "/api/0/organizations/:org/chunk-upload/"
 // multipartSlack is room for the multipart framing above the advertised request size.
 const multipartSlack = 1 << 20
 
+// gzipGrowth bounds how much gzip can grow incompressible data: deflate's stored blocks add
+// 5 bytes per 64 KiB, far less than the 1/64 allowed.
+const gzipGrowth = 64
+
 // HasOwnBodyLimit reports whether the request's handler bounds the body itself, so the
 // server-wide 1 MB limit must not apply: a POST of chunks is up to 32 MiB.
 func HasOwnBodyLimit(c echo.Context) bool {
@@ -42,7 +46,11 @@ func (s *Endpoints) ChunkUploadOptions(c echo.Context) error {
 // organization already stored cost no space but still count for this one once it holds them.
 func (s *Endpoints) ChunkUpload(c echo.Context) error {
 	ctx, org := c.Request().Context(), currentAPIOrg(c).Org
+	// sentry-cli fills a batch up to maxRequestSize of chunks before compressing them, and a
+	// chunk of an artifact bundle (a zip, already deflated) grows a little under gzip: four
+	// 8 MiB chunks arrive as slightly more than 32 MiB. Allow gzip's worst-case growth.
 	lim := s.cfg.Upload
+	lim.MaxRequestSize += lim.MaxRequestSize / gzipGrowth
 	body := &limitedBody{r: http.MaxBytesReader(c.Response(), c.Request().Body, lim.MaxRequestSize+multipartSlack)}
 	c.Request().Body = body
 	mr, err := c.Request().MultipartReader()
