@@ -73,6 +73,8 @@ func (s *Server) routes() {
 	org.POST("/projects/", s.screens.ProjectCreate)
 	org.GET("/audit-log/", s.screens.AuditLogPage)
 	org.GET("/releases/", s.screens.ReleasesPage)
+	org.GET("/projects/:project/source-maps/", s.screens.SourceMapsPage)
+	org.POST("/projects/:project/source-maps/delete/", s.screens.SourceMapsDelete)
 
 	// Organization auth tokens (SPEC 3.1-3.3): every member with org:read lists, creates and
 	// renames; only owners and managers revoke.

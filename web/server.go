@@ -116,6 +116,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Services: ui.Services{
 			Users: svc.Users, Orgs: svc.Orgs, UserTokens: svc.UserTokens, OrgTokens: svc.OrgTokens,
 			Integrations: svc.Integrations, Releases: svc.Releases, CI: svc.CI,
+			Blobs: svc.Blobs,
 		},
 		Sessions: s.sessions, Logger: cfg.Logger, AssetVersion: s.assetVersion, Now: cfg.Now,
 	})
