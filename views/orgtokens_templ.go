@@ -263,7 +263,7 @@ func orgTokenRow(p Page, r OrgTokenRow, now time.Time) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = LastUsed(t.LastUsedAt, t.LastUsedProject, now).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = OrgTokenLastAccess(t, now).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
