@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -22,6 +23,9 @@ const chunkUploadRoute = "/api/0/organizations/:org/chunk-upload/"
 
 // multipartSlack is room for the multipart framing above the advertised request size.
 const multipartSlack = 1 << 20
+
+// chunkReadTimeout is how long reading one batch of chunks may take: 32 MiB at 1 Mbit/s.
+const chunkReadTimeout = 5 * time.Minute
 
 // gzipGrowth bounds how much gzip can grow incompressible data: deflate's stored blocks add
 // 5 bytes per 64 KiB, far less than the 1/64 allowed.
@@ -51,6 +55,11 @@ func (s *Endpoints) ChunkUpload(c echo.Context) error {
 	// 8 MiB chunks arrive as slightly more than 32 MiB. Allow gzip's worst-case growth.
 	lim := s.cfg.Upload
 	lim.MaxRequestSize += lim.MaxRequestSize / gzipGrowth
+	// The server's 30 s read timeout suits forms, not 32 MiB from a CI runner on a slow
+	// uplink: this request may take longer (the size limit still bounds it).
+	rc := http.NewResponseController(c.Response())
+	_ = rc.SetReadDeadline(time.Now().Add(chunkReadTimeout))
+	_ = rc.SetWriteDeadline(time.Now().Add(chunkReadTimeout + time.Minute))
 	body := &limitedBody{r: http.MaxBytesReader(c.Response(), c.Request().Body, lim.MaxRequestSize+multipartSlack)}
 	c.Request().Body = body
 	mr, err := c.Request().MultipartReader()
