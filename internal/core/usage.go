@@ -34,17 +34,26 @@ const (
 // Describe names the action done in the project, as the Auth Tokens list shows it
 // ("uploaded source maps to web"); "" for no action.
 func (a TokenAction) Describe(project string) string {
+	if v := a.Verb(); v != "" {
+		return v + " " + project
+	}
+	return ""
+}
+
+// Verb is the action's words before the project's name ("uploaded source maps to"); "" for
+// no action.
+func (a TokenAction) Verb() string {
 	switch a {
 	case ActionRelease:
-		return "created or updated a release of " + project
+		return "created or updated a release of"
 	case ActionUploadSourceMaps:
-		return "uploaded source maps to " + project
+		return "uploaded source maps to"
 	case ActionUploadDebugFiles:
-		return "uploaded debug files to " + project
+		return "uploaded debug files to"
 	case ActionDeploy:
-		return "reported a deploy of " + project
+		return "reported a deploy of"
 	case ActionSetCommits:
-		return "set commits for a release of " + project
+		return "set commits for a release of"
 	}
 	return ""
 }

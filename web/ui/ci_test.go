@@ -42,7 +42,7 @@ func TestReleasesShowWhatCIJobsLeft(t *testing.T) {
 
 	app.FlushUsage(t)
 	tokens := owner.Get("/settings/acme/auth-tokens/")
-	if !strings.Contains(tokens.Body, "uploaded source maps to web") {
+	if !strings.Contains(tokens.Body, "uploaded source maps to") || !strings.Contains(tokens.Body, ">web</a>") {
 		t.Errorf("Last access does not name the upload")
 	}
 

@@ -21,6 +21,8 @@ type Services struct {
 	OrgTokens    core.OrgTokenService
 	Integrations core.IntegrationService
 	Releases     core.ReleaseService
+	// Submissions makes the create forms single-use (see once.go).
+	Submissions core.SubmissionLedger
 	// CI lists the artifact bundles, deploys and commits shown with releases.
 	CI core.CIService
 	// Blobs holds uploaded bytes: deleting a bundle deletes the blobs nobody holds any more.
