@@ -273,7 +273,7 @@ func orgTokenRow(p Page, r OrgTokenRow, now time.Time) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = LastAccess(t.LastUsedAt, r.Project, now).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = OrgTokenLastAccess(t, r.Project, now).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

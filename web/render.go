@@ -22,6 +22,7 @@ var statusOf = map[string]int{
 	core.EUNAUTHORIZED: http.StatusUnauthorized,
 	core.ECONFLICT:     http.StatusConflict,
 	core.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	core.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	core.EINTERNAL:     http.StatusInternalServerError,
 }
 

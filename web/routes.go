@@ -25,7 +25,11 @@ func (s *Server) routes() {
 	e.Use(s.requestLog)
 	e.Use(middleware.Recover())
 	e.Use(s.securityHeaders)
-	e.Use(middleware.BodyLimit("1M"))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit: "1M",
+		// A batch of chunks is up to 32 MiB: its handler sets its own limit.
+		Skipper: func(c echo.Context) bool { return api.HasOwnBodyLimit(c) },
+	}))
 
 	e.GET("/_health", s.handleHealth)
 	// Forward authentication for reverse proxies (web/api/forwardauth.go). Outside the
@@ -74,6 +78,8 @@ func (s *Server) routes() {
 	org.POST("/projects/", s.screens.ProjectCreate)
 	org.GET("/audit-log/", s.screens.AuditLogPage)
 	org.GET("/releases/", s.screens.ReleasesPage)
+	org.GET("/projects/:project/source-maps/", s.screens.SourceMapsPage)
+	org.POST("/projects/:project/source-maps/delete/", s.screens.SourceMapsDelete)
 
 	// Organization auth tokens (SPEC 3.1-3.3): every member with org:read lists, creates and
 	// renames; only owners and managers revoke.
@@ -146,6 +152,23 @@ func (s *Server) routes() {
 	sentry.GET("/projects/:org/:project/releases/:version/", s.api.Release)
 	sentry.PUT("/projects/:org/:project/releases/:version/", s.api.ReleaseUpdate)
 	sentry.DELETE("/projects/:org/:project/releases/:version/", s.api.ReleaseDelete)
+	sentry.GET("/teams/:org/:team/", s.api.Team)
+	sentry.GET("/projects/", s.api.AllProjects)
+
+	// What a CI job does (issue 13, docs/CI-PROTOCOL.md): chunked uploads of source maps and
+	// debug files, deploys, commits and repositories.
+	sentry.GET("/organizations/:org/chunk-upload/", s.api.ChunkUploadOptions)
+	sentry.POST("/organizations/:org/chunk-upload/", s.api.ChunkUpload)
+	sentry.POST("/organizations/:org/artifactbundle/assemble/", s.api.ArtifactBundleAssemble)
+	sentry.GET("/projects/:org/:project/files/artifact-bundles/", s.api.ArtifactBundles)
+	sentry.DELETE("/projects/:org/:project/files/artifact-bundles/", s.api.ArtifactBundleDelete)
+	sentry.GET("/projects/:org/:project/artifact-bundles/:bundle/files/", s.api.ArtifactBundleFiles)
+	sentry.POST("/projects/:org/:project/files/difs/assemble/", s.api.DifsAssemble)
+	sentry.GET("/organizations/:org/releases/:version/deploys/", s.api.Deploys)
+	sentry.POST("/organizations/:org/releases/:version/deploys/", s.api.DeployCreate)
+	sentry.GET("/organizations/:org/repos/", s.api.Repositories)
+	sentry.GET("/organizations/:org/releases/:version/commits/", s.api.ReleaseCommits)
+	sentry.GET("/organizations/:org/releases/:version/previous-with-commits/", s.api.PreviousWithCommits)
 
 	// Token introspection (RFC 7662) for services holding an internal integration token.
 	// Outside the Sentry table (apiRoutes): it is not a Sentry route, and Introspect itself
@@ -153,6 +176,14 @@ func (s *Server) routes() {
 	rest.POST("/introspect/", s.api.Introspect)
 
 	rest.Any("/*", api.NotFound)
+	// Every other path under /api/ (another API version, Sentry's ingestion endpoints
+	// /api/{project}/envelope/ and /store/, which tokenboard does not serve) is a 404 in JSON:
+	// without these, the screens' catch-all would redirect a client to the sign-in page and
+	// it would read the redirect as success.
+	e.Any("/api", api.NotFound)
+	e.Any("/api/*", api.NotFound)
+	e.POST("/api/:project/envelope/", api.IngestNotServed)
+	e.POST("/api/:project/store/", api.IngestNotServed)
 }
 
 // forwardAuthPath is the forward-auth endpoint reverse proxies call on every request.

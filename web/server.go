@@ -20,6 +20,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/tokenboard/tokenboard/internal/blob"
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/web/api"
 	"github.com/tokenboard/tokenboard/web/session"
@@ -44,6 +45,12 @@ type Services struct {
 	Integrations core.IntegrationService
 	// Releases serves the release endpoints sentry-cli uses and the Releases page.
 	Releases core.ReleaseService
+	// CI stores what CI jobs upload and report: chunks, bundles, debug files, deploys, commits.
+	CI core.CIService
+	// Blobs holds the uploaded bytes, by SHA-1.
+	Blobs blob.Store
+	// StorageQuota is the bytes of uploads each organization may hold; 0 or less: no quota.
+	StorageQuota int64
 	// Usage notes each authenticated API request's token use ("last used"); nil records
 	// nothing. It must not write to the database per request: internal/usage batches.
 	Usage core.TokenUseRecorder
@@ -111,6 +118,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Services: ui.Services{
 			Users: svc.Users, Orgs: svc.Orgs, UserTokens: svc.UserTokens, OrgTokens: svc.OrgTokens,
 			Integrations: svc.Integrations, Releases: svc.Releases, Submissions: svc.Submissions,
+			CI: svc.CI, Blobs: svc.Blobs,
 		},
 		Sessions: s.sessions, Logger: cfg.Logger, AssetVersion: s.assetVersion, Now: cfg.Now,
 	})
@@ -119,8 +127,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Services: api.Services{
 			Orgs: svc.Orgs, Tokens: svc.Tokens, UserTokens: svc.UserTokens, OrgTokens: svc.OrgTokens,
 			Integrations: svc.Integrations, Releases: svc.Releases, Usage: svc.Usage,
+			CI: svc.CI, Blobs: svc.Blobs,
 		},
-		Sessions: s.sessions, Now: cfg.Now,
+		StorageQuota: svc.StorageQuota,
+		Sessions:     s.sessions, Now: cfg.Now,
 	})
 
 	s.echo = echo.New()

@@ -255,6 +255,7 @@ func (m *Main) serve(ctx context.Context, db *sqlite.DB, logger *slog.Logger) er
 		Transport:   transport,
 		MailFrom:    m.Config.MailFrom,
 		Logger:      logger,
+		DataDir:     m.Config.Data,
 	})
 	if err != nil {
 		return err
@@ -277,10 +278,11 @@ func (m *Main) serve(ctx context.Context, db *sqlite.DB, logger *slog.Logger) er
 		m.Ready(ln.Addr().String())
 	}
 
-	senderDone, usesDone := make(chan struct{}), make(chan struct{})
+	senderDone, usesDone, maintDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	go func() { sender.Run(workCtx); close(senderDone) }()
 	go func() { uses.Run(workCtx); close(usesDone) }()
+	go func() { a.Maintenance.Run(workCtx); close(maintDone) }()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
@@ -295,6 +297,7 @@ func (m *Main) serve(ctx context.Context, db *sqlite.DB, logger *slog.Logger) er
 	stopWork()
 	<-senderDone
 	<-usesDone
+	<-maintDone
 	// The server takes no more requests: save the token uses recorded since the last save.
 	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()

@@ -6,9 +6,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"path/filepath"
 
 	tokenboard "github.com/tokenboard/tokenboard"
+	"github.com/tokenboard/tokenboard/internal/blob"
 	"github.com/tokenboard/tokenboard/internal/mail"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
 	"github.com/tokenboard/tokenboard/internal/usage"
@@ -27,7 +30,16 @@ type Config struct {
 	MailFrom  string
 	// Logger receives every part's logs; nil discards them.
 	Logger *slog.Logger
+	// DataDir is the data folder: uploaded chunks (source maps, debug files) are stored as
+	// files under its blobs/ folder (docs/CI-PROTOCOL.md, "Where the bytes live").
+	DataDir string
+	// StorageQuota is the bytes of uploads each organization may hold: 0 means
+	// DefaultStorageQuota, a negative value no quota.
+	StorageQuota int64
 }
+
+// DefaultStorageQuota is each organization's upload quota unless configured otherwise.
+const DefaultStorageQuota = 10 << 30
 
 // App is tokenboard assembled. Nothing runs yet: the caller runs Sender.Run, Uses.Run (or
 // flushes Uses itself) and Server.Serve, and flushes Uses once the server has stopped.
@@ -37,6 +49,8 @@ type App struct {
 	Sender *mail.Sender
 	// Uses records token uses ("last used") in memory and saves them in batches.
 	Uses *usage.Recorder
+	// Maintenance removes abandoned uploads; the caller runs Maintenance.Run.
+	Maintenance *Maintenance
 }
 
 // New assembles tokenboard on db, which the caller opened (and closes after the App stops).
@@ -47,17 +61,30 @@ func New(ctx context.Context, db *sqlite.DB, cfg Config) (*App, error) {
 	sender := mail.NewSender(db, mail.RenderFunc(email.Render), cfg.Transport, cfg.MailFrom, cfg.Logger)
 	db.MailQueued = sender.Wake
 	uses := usage.NewRecorder(db, cfg.Logger)
+	if cfg.DataDir == "" {
+		return nil, errors.New("app: the data folder is required (uploads are stored there)")
+	}
+	blobs, err := blob.NewFS(filepath.Join(cfg.DataDir, "blobs"))
+	if err != nil {
+		return nil, err
+	}
+	quota := cfg.StorageQuota
+	if quota == 0 {
+		quota = DefaultStorageQuota
+	}
+	svc := services(db, uses)
+	svc.Blobs, svc.StorageQuota = blobs, quota
 	srv, err := web.New(ctx, web.Config{
 		BaseURL:     cfg.BaseURL,
 		BehindProxy: cfg.BehindProxy,
-		Services:    services(db, uses),
+		Services:    svc,
 		Static:      tokenboard.StaticFS(),
 		Logger:      cfg.Logger,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Server: srv, Sender: sender, Uses: uses}, nil
+	return &App{Server: srv, Sender: sender, Uses: uses, Maintenance: &Maintenance{CI: db, Blobs: blobs, Log: cfg.Logger}}, nil
 }
 
 // services returns the web layer's services, all implemented by the database, with uses
@@ -75,6 +102,7 @@ func services(db *sqlite.DB, uses *usage.Recorder) web.Services {
 		UserTokens:   db,
 		Integrations: db,
 		Releases:     cached,
+		CI:           db,
 		Usage:        uses,
 	}
 }

@@ -73,7 +73,7 @@ func Start(t testing.TB) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts, err := tbapp.New(ctx, db, tbapp.Config{BaseURL: app.URL, Transport: transport, Logger: logger})
+	parts, err := tbapp.New(ctx, db, tbapp.Config{BaseURL: app.URL, DataDir: dir, Transport: transport, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

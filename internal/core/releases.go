@@ -23,7 +23,19 @@ type Release struct {
 	ReleasedAt *time.Time
 	// Projects are the projects the release belongs to, by slug.
 	Projects []Project
+	// Status is ReleaseOpen or ReleaseArchived (sentry-cli's "releases archive").
+	Status string
+	// Deploys and Commits summarize the release's deploys and commits (the counts, the
+	// latest, the authors), as the API's release JSON reports them.
+	Deploys DeployStats
+	Commits CommitStats
 }
+
+// Release statuses.
+const (
+	ReleaseOpen     = "open"
+	ReleaseArchived = "archived"
+)
 
 // HasProject reports whether the release belongs to the project.
 func (r *Release) HasProject(projectID int64) bool {
@@ -60,6 +72,8 @@ type ReleaseUpdate struct {
 	ReleasedAt OptionalTime
 	// AddProjects adds projects (slugs or ids) to the release; none are ever removed.
 	AddProjects []string
+	// Status, when set, archives (ReleaseArchived) or restores (ReleaseOpen) the release.
+	Status *string
 }
 
 // The scopes that admit each release operation (Sentry's OrganizationReleasePermission and
@@ -124,6 +138,9 @@ func (u *ReleaseUpdate) Validate() error {
 		if msg := validateReleaseURL(*u.URL); msg != "" {
 			fields["url"] = msg
 		}
+	}
+	if u.Status != nil && *u.Status != ReleaseOpen && *u.Status != ReleaseArchived {
+		fields["status"] = "Invalid status " + *u.Status
 	}
 	return fieldsError(fields)
 }

@@ -23,6 +23,8 @@ type OrgToken struct {
 	LastUsedProject   string
 	// LastUsedTarget is the host and path of the last forward-auth use ("" when none).
 	LastUsedTarget string
+	// LastUsedAction is what the token last did in LastUsedProject ("" when unknown).
+	LastUsedAction TokenAction
 }
 
 // NewOrgToken is what the create form and the API submit.

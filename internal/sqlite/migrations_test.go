@@ -98,6 +98,15 @@ func TestTokensMigrationKeepsIdsAndRevocations(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// And the columns later migrations added to the tables kept (the token tables are gone).
+	for _, col := range columnsAddedAfter(t, "0005_tokens.sql") {
+		if col[0] == "tokens" {
+			continue
+		}
+		if _, err := db.db.Exec(`ALTER TABLE ` + col[0] + ` DROP COLUMN ` + col[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, name := range []string{"0002_tokens.sql", "0003_token_name_order.sql"} {
 		body, err := migrations.ReadFile("migrations/" + name)
 		if err != nil {
@@ -182,4 +191,30 @@ func tablesCreatedAfter(t *testing.T, after string) []string {
 		}
 	}
 	return tables
+}
+
+// columnsAddedAfter lists the [table, column] pairs that migrations after the named one add
+// with ALTER TABLE … ADD COLUMN.
+func columnsAddedAfter(t *testing.T, after string) [][2]string {
+	t.Helper()
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(names)
+	add := regexp.MustCompile(`(?i)ALTER TABLE (\w+) ADD COLUMN (\w+)`)
+	var cols [][2]string
+	for _, name := range names {
+		if path.Base(name) <= after {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range add.FindAllStringSubmatch(string(body), -1) {
+			cols = append(cols, [2]string{m[1], m[2]})
+		}
+	}
+	return cols
 }

@@ -28,7 +28,8 @@ const orgTokenListQuery = `SELECT ` + tokenColumns + ` FROM tokens t
 func (t *tokenRow) orgToken() *core.OrgToken {
 	return &core.OrgToken{ID: t.ID, OrgID: t.OrgID, Name: t.Name, LastChars: t.LastChars, Scopes: t.Scopes,
 		CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt,
-		LastUsedProjectID: t.LastUsedProjectID, LastUsedProject: t.LastUsedProject, LastUsedTarget: t.LastUsedTarget}
+		LastUsedProjectID: t.LastUsedProjectID, LastUsedProject: t.LastUsedProject, LastUsedTarget: t.LastUsedTarget,
+		LastUsedAction: t.LastUsedAction}
 }
 
 // orgTokenTarget names a token in the audit log: its name and masked value, never the token.

@@ -14,7 +14,7 @@ const msgResourceNotFound = "The requested resource does not exist."
 
 // releaseQuery selects releases (the inner query, which does the filtering, ordering and
 // paging) with their projects, one row per release and project, in the releases' order.
-const releaseQuery = `SELECT r.id, r.org_id, r.version, r.ref, r.url, r.created_at, r.released_at,
+const releaseQuery = `SELECT r.id, r.org_id, r.version, r.ref, r.url, r.created_at, r.released_at, r.status,
 		p.id, p.org_id, coalesce(p.team_id, 0), p.slug, p.name, p.platform, p.created_at
 	FROM (%s) r
 	LEFT JOIN release_projects rp ON rp.release_id = r.id
@@ -38,7 +38,7 @@ func queryReleases(ctx context.Context, q querier, inner string, args ...any) ([
 		var released sql.NullInt64
 		var pID, pOrg, pTeam, pCreated sql.NullInt64
 		var pSlug, pName, pPlatform sql.NullString
-		if err := rows.Scan(&r.ID, &r.OrgID, &r.Version, &r.Ref, &r.URL, &created, &released,
+		if err := rows.Scan(&r.ID, &r.OrgID, &r.Version, &r.Ref, &r.URL, &created, &released, &r.Status,
 			&pID, &pOrg, &pTeam, &pSlug, &pName, &pPlatform, &pCreated); err != nil {
 			return nil, err
 		}
@@ -55,7 +55,7 @@ func queryReleases(ctx context.Context, q querier, inner string, args ...any) ([
 	return out, rows.Err()
 }
 
-const releaseColumns = `id, org_id, version, ref, url, created_at, released_at`
+const releaseColumns = `id, org_id, version, ref, url, created_at, released_at, status`
 
 // The size of a page of releases: by default, and at most.
 const (
@@ -72,15 +72,47 @@ func (db *DB) Releases(ctx context.Context, orgID, projectID int64, page core.Pa
 	return db.releasePage(ctx, orgID, projectID, page.Normalize(releasePageDefault, releasePageMax))
 }
 
-// releasePage reads a normalized page of releases, without any permission check.
+// releasePage reads a normalized page of releases with their deploy and commit stats,
+// without any permission check. Cache keeps the whole page, stats included: they are three
+// queries per page, far more than the rest of a request.
 func (db *DB) releasePage(ctx context.Context, orgID, projectID int64, page core.Page) ([]core.Release, error) {
+	var rs []core.Release
+	var err error
 	if projectID != 0 {
-		return queryReleases(ctx, db.query, `SELECT `+releaseColumns+` FROM releases WHERE org_id = ?
+		rs, err = queryReleases(ctx, db.query, `SELECT `+releaseColumns+` FROM releases WHERE org_id = ?
 			AND id IN (SELECT release_id FROM release_projects WHERE project_id = ?)
 			ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, orgID, projectID, page.Limit, page.Offset)
+	} else {
+		rs, err = queryReleases(ctx, db.query, `SELECT `+releaseColumns+` FROM releases WHERE org_id = ?
+			ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, orgID, page.Limit, page.Offset)
 	}
-	return queryReleases(ctx, db.query, `SELECT `+releaseColumns+` FROM releases WHERE org_id = ?
-		ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, orgID, page.Limit, page.Offset)
+	if err != nil {
+		return nil, err
+	}
+	return rs, db.addReleaseStats(ctx, orgID, rs)
+}
+
+// addReleaseStats fills in each release's deploy and commit stats.
+func (db *DB) addReleaseStats(ctx context.Context, orgID int64, rs []core.Release) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
+	}
+	deploys, err := db.deployStats(ctx, orgID, ids)
+	if err != nil {
+		return err
+	}
+	commits, err := db.commitStats(ctx, orgID, ids)
+	if err != nil {
+		return err
+	}
+	for i := range rs {
+		rs[i].Deploys, rs[i].Commits = deploys[rs[i].ID], commits[rs[i].ID]
+	}
+	return nil
 }
 
 // copyReleases copies a cached list, so that no caller can change what the next one gets.
@@ -88,6 +120,8 @@ func copyReleases(rs []core.Release) []core.Release {
 	out := make([]core.Release, len(rs))
 	for i, r := range rs {
 		r.Projects = append([]core.Project(nil), r.Projects...)
+		r.Commits.Authors = append([]core.CommitAuthor(nil), r.Commits.Authors...)
+		// The last deploy and commit are shared: they are pointers the callers only read.
 		out[i] = r
 	}
 	return out
@@ -98,7 +132,15 @@ func (db *DB) Release(ctx context.Context, orgID int64, version string) (*core.R
 	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadReleases); err != nil {
 		return nil, err
 	}
-	return releaseByVersion(ctx, db.query, orgID, version)
+	r, err := releaseByVersion(ctx, db.query, orgID, version)
+	if err != nil {
+		return nil, err
+	}
+	rs := []core.Release{*r}
+	if err := db.addReleaseStats(ctx, orgID, rs); err != nil {
+		return nil, err
+	}
+	return &rs[0], nil
 }
 
 func releaseByVersion(ctx context.Context, q querier, orgID int64, version string) (*core.Release, error) {
@@ -187,6 +229,11 @@ func (db *DB) UpdateRelease(ctx context.Context, orgID int64, version string, u 
 		if u.ReleasedAt.Set {
 			if _, err := tx.ExecContext(ctx, `UPDATE releases SET released_at = ? WHERE id = ?`,
 				nullableUnix(u.ReleasedAt.Value), id); err != nil {
+				return err
+			}
+		}
+		if u.Status != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE releases SET status = ? WHERE id = ?`, *u.Status, id); err != nil {
 				return err
 			}
 		}

@@ -53,7 +53,7 @@ func tokenKindColumns(k core.TokenKind) [2]string {
 const tokenColumns = `t.id, coalesce(t.org_id, 0), coalesce(t.user_id, 0), coalesce(t.integration_id, 0),
 	t.name, t.last_chars, t.scopes, coalesce(t.created_by, 0), t.created_at, t.expires_at, t.last_used_at,
 	coalesce(t.last_used_project_id, 0), coalesce((SELECT p.slug FROM projects p WHERE p.id = t.last_used_project_id), ''),
-	` + tokenLastTarget
+	t.last_used_action, ` + tokenLastTarget
 
 // tokenRow is a stored token of any kind; each kind's file turns it into its core type.
 type tokenRow struct {
@@ -67,6 +67,7 @@ type tokenRow struct {
 	LastUsedProject                  string
 	// LastUsedTarget is the host and path of the last forward-auth use (usetargets.go).
 	LastUsedTarget string
+	LastUsedAction core.TokenAction
 }
 
 func scanToken(row interface{ Scan(...any) error }) (*tokenRow, error) {
@@ -75,7 +76,7 @@ func scanToken(row interface{ Scan(...any) error }) (*tokenRow, error) {
 	var created int64
 	var expires, lastUsed sql.NullInt64
 	err := row.Scan(&t.ID, &t.OrgID, &t.UserID, &t.IntegrationID, &t.Name, &t.LastChars, &scopes, &t.CreatedBy,
-		&created, &expires, &lastUsed, &t.LastUsedProjectID, &t.LastUsedProject, &t.LastUsedTarget)
+		&created, &expires, &lastUsed, &t.LastUsedProjectID, &t.LastUsedProject, &t.LastUsedAction, &t.LastUsedTarget)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,8 @@ import (
 const saveTokenUse = `UPDATE tokens SET
 	last_used_project_id = CASE WHEN coalesce(last_used_at, 0) <= ?1
 		AND EXISTS (SELECT 1 FROM projects WHERE id = ?2) THEN ?2 ELSE last_used_project_id END,
+	last_used_action = CASE WHEN coalesce(last_used_at, 0) <= ?1
+		AND EXISTS (SELECT 1 FROM projects WHERE id = ?2) THEN ?5 ELSE last_used_action END,
 	last_used_at = max(coalesce(last_used_at, 0), ?1)
 	WHERE kind = ?3 AND id = ?4`
 
@@ -32,7 +34,7 @@ func (db *DB) SaveTokenUses(ctx context.Context, uses []core.TokenUse) error {
 		}
 		defer st.Close()
 		for _, u := range uses {
-			if _, err := st.ExecContext(ctx, unix(u.At), u.ProjectID, kindColumn(u.Kind), u.TokenID); err != nil {
+			if _, err := st.ExecContext(ctx, unix(u.At), u.ProjectID, kindColumn(u.Kind), u.TokenID, string(u.Action)); err != nil {
 				return err
 			}
 		}

@@ -60,7 +60,8 @@ func merge(older, newer core.TokenUse) core.TokenUse {
 		older, newer = newer, older
 	}
 	if newer.ProjectID == 0 {
-		newer.ProjectID = older.ProjectID
+		// The action goes with its project: "uploaded source maps to web".
+		newer.ProjectID, newer.Action = older.ProjectID, older.Action
 	}
 	if newer.Target == "" {
 		newer.Target = older.Target

@@ -118,6 +118,13 @@ func NotFound(c echo.Context) error {
 	return echo.NewHTTPError(http.StatusNotFound, msgNotFound)
 }
 
+// IngestNotServed answers Sentry's event ingestion endpoints (/api/{project}/envelope/ and
+// /store/) with a 404 in JSON, so an SDK or "sentry-cli send-event" pointed here reports a
+// failure instead of success.
+func IngestNotServed(c echo.Context) error {
+	return echo.NewHTTPError(http.StatusNotFound, "tokenboard does not receive events: point the DSN at a Sentry server")
+}
+
 // discardUses is the TokenUseRecorder of endpoints given none.
 type discardUses struct{}
 

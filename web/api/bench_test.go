@@ -43,7 +43,7 @@ func BenchmarkAPIRequest(b *testing.B) {
 		core.NewScopeSet(core.ScopeOrgRead, core.ScopeProjectReleases), nil)
 	unknownToken, _ := core.GenerateUserToken()
 
-	parts, err := app.New(ctx, db, app.Config{BaseURL: db.BaseURL, Transport: mail.NewFileTransport(filepath.Join(dir, "mail")),
+	parts, err := app.New(ctx, db, app.Config{BaseURL: db.BaseURL, DataDir: dir, Transport: mail.NewFileTransport(filepath.Join(dir, "mail")),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)

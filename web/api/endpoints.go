@@ -11,6 +11,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/tokenboard/tokenboard/internal/blob"
+	"github.com/tokenboard/tokenboard/internal/chunkupload"
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/web/session"
 )
@@ -24,6 +26,9 @@ type Services struct {
 	OrgTokens    core.OrgTokenService
 	Integrations core.IntegrationService
 	Releases     core.ReleaseService
+	// CI stores chunks, bundles, debug files, deploys and commits; Blobs holds the bytes.
+	CI    core.CIService
+	Blobs blob.Store
 	// Usage notes each authenticated request's token use ("last used"); nil records nothing.
 	// It must not write to the database per request: internal/usage batches.
 	Usage core.TokenUseRecorder
@@ -38,6 +43,11 @@ type Config struct {
 	Sessions *session.Store
 	// Now is the clock.
 	Now func() time.Time
+	// StorageQuota is the bytes of uploads each organization may hold; 0 or less: no quota.
+	StorageQuota int64
+	// Upload are the chunk-upload limits advertised and enforced; zero means
+	// chunkupload.DefaultLimits.
+	Upload chunkupload.Limits
 }
 
 // Endpoints holds the API's handlers and middleware, as methods; web's route table mounts
@@ -47,6 +57,8 @@ type Endpoints struct {
 	svc      Services
 	sessions *session.Store
 	now      func() time.Time
+	// refused remembers recent assembly refusals (assemble.go).
+	refused *refusals
 }
 
 // New returns the endpoints.
@@ -57,7 +69,10 @@ func New(cfg Config) *Endpoints {
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return time.Now().UTC() }
 	}
-	return &Endpoints{cfg: cfg, svc: cfg.Services, sessions: cfg.Sessions, now: cfg.Now}
+	if cfg.Upload == (chunkupload.Limits{}) {
+		cfg.Upload = chunkupload.DefaultLimits()
+	}
+	return &Endpoints{cfg: cfg, svc: cfg.Services, sessions: cfg.Sessions, now: cfg.Now, refused: &refusals{}}
 }
 
 // WriteError writes Sentry's error bodies for a status and message that web's error handler

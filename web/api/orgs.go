@@ -199,3 +199,62 @@ func (s *Endpoints) ProjectDelete(c echo.Context) error {
 	}
 	return c.NoContent(http.StatusNoContent)
 }
+
+// Team answers GET /api/0/teams/:org/:team/.
+func (s *Endpoints) Team(c echo.Context) error {
+	teams, err := s.svc.Orgs.Teams(c.Request().Context(), currentAPIOrg(c).Org.ID)
+	if err != nil {
+		return apiErr(err)
+	}
+	slug := pathParam(c, "team")
+	for _, t := range teams {
+		if t.Slug == slug {
+			return c.JSON(http.StatusOK, teamJSON(t))
+		}
+	}
+	return core.Errorf(core.ENOTFOUND, msgNotFound)
+}
+
+// AllProjects answers GET /api/0/projects/: the projects of every organization the caller
+// may read projects in (an org or integration token: its own organization's), each with its
+// organization.
+func (s *Endpoints) AllProjects(c echo.Context) error {
+	ctx := c.Request().Context()
+	var orgs []core.Org
+	if p := currentPrincipal(c); p != nil && p.User == nil {
+		org, err := s.svc.Orgs.OrgByID(ctx, p.OrgID)
+		if err != nil {
+			return err
+		}
+		orgs = append(orgs, *org)
+	} else {
+		ms, err := s.svc.Orgs.UserMemberships(ctx, request.User(c).ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			orgs = append(orgs, m.Org)
+		}
+	}
+	var all []apiProject
+	for i := range orgs {
+		o := &orgs[i]
+		projects, err := s.svc.Orgs.Projects(ctx, o.ID)
+		if code := core.ErrorCode(err); code == core.EFORBIDDEN || code == core.ENOTFOUND {
+			continue // a token whose scopes do not reach this organization's projects
+		} else if err != nil {
+			return err
+		}
+		teams, err := s.svc.Orgs.Teams(ctx, o.ID)
+		if err != nil {
+			teams = nil
+		}
+		org := s.orgJSON(o)
+		for _, p := range projects {
+			pj := projectJSON(p, teams)
+			pj.Organization = &org
+			all = append(all, pj)
+		}
+	}
+	return paginate(s, c, all, func(p apiProject) apiProject { return p })
+}

@@ -84,8 +84,12 @@ func (s *Endpoints) createRelease(c echo.Context, project *core.Project) error {
 	} else {
 		n.Projects = body.slugsOrIDs("projects")
 	}
+	relStatus, hasStatus := body.str("status")
 	if err := body.err(); err != nil {
 		return err
+	}
+	if hasStatus {
+		return s.setReleaseStatus(c, n, relStatus)
 	}
 	r, created, err := s.svc.Releases.CreateRelease(c.Request().Context(), currentAPIOrg(c).Org.ID, n)
 	if err != nil {
@@ -97,6 +101,33 @@ func (s *Endpoints) createRelease(c echo.Context, project *core.Project) error {
 		status = http.StatusAlreadyReported
 	}
 	return c.JSON(status, releaseJSON(*r))
+}
+
+// setReleaseStatus archives or restores a release as sentry-cli does it: a POST to the list
+// with the version, "status" and usually no projects. An existing release gets the status
+// (and any projects named) and 208; an unknown one with no projects is a 404 ("Release not
+// found"), with projects it is created with the status (201).
+func (s *Endpoints) setReleaseStatus(c echo.Context, n core.NewRelease, status string) error {
+	ctx, orgID := c.Request().Context(), currentAPIOrg(c).Org.ID
+	u := core.ReleaseUpdate{Status: &status, AddProjects: n.Projects}
+	created := false
+	if _, err := s.svc.Releases.Release(ctx, orgID, n.Version); core.ErrorCode(err) == core.ENOTFOUND && len(n.Projects) > 0 {
+		if _, created, err = s.svc.Releases.CreateRelease(ctx, orgID, n); err != nil {
+			return apiErr(err)
+		}
+	} else if err != nil {
+		return apiErr(err)
+	}
+	r, err := s.svc.Releases.UpdateRelease(ctx, orgID, n.Version, u)
+	if err != nil {
+		return apiErr(err)
+	}
+	s.recordReleaseUse(c, r, n.Projects)
+	code := http.StatusAlreadyReported
+	if created {
+		code = http.StatusCreated
+	}
+	return c.JSON(code, releaseJSON(*r))
 }
 
 // apiReleaseParam loads the release a :version route names; on a project route it must
@@ -149,18 +180,54 @@ func (s *Endpoints) ReleaseUpdate(c echo.Context) error {
 	}
 	u.ReleasedAt = body.time("dateReleased")
 	u.AddProjects = body.slugsOrIDs("projects")
+	if status, ok := body.str("status"); ok {
+		u.Status = &status
+	}
+	commits, hasCommits := body.commits("commits")
+	refs, hasRefs := body.refs("refs")
 	if err := body.err(); err != nil {
 		return err
 	}
-	updated, err := s.svc.Releases.UpdateRelease(c.Request().Context(), r.OrgID, r.Version, u)
+	if hasCommits {
+		if err := core.ValidateCommits(commits); err != nil {
+			return err
+		}
+	}
+	if hasRefs {
+		if err := core.ValidateRefs(refs); err != nil {
+			return err
+		}
+	}
+	ctx := c.Request().Context()
+	updated, err := s.svc.Releases.UpdateRelease(ctx, r.OrgID, r.Version, u)
 	if err != nil {
 		return apiErr(err)
+	}
+	action := core.ActionRelease
+	// Commits replace the release's list; refs then name each repository's head commit, as
+	// Sentry applies them (commits win when both are sent, refs only add heads).
+	if hasCommits {
+		if err := s.svc.CI.SetReleaseCommits(ctx, r.OrgID, r.Version, commits); err != nil {
+			return apiErr(err)
+		}
+		action = core.ActionSetCommits
+	}
+	if hasRefs && len(refs) > 0 {
+		if err := s.svc.CI.SetReleaseRefs(ctx, r.OrgID, r.Version, refs); err != nil {
+			return apiErr(err)
+		}
+		action = core.ActionSetCommits
+	}
+	if hasCommits || hasRefs {
+		if updated, err = s.svc.Releases.Release(ctx, r.OrgID, r.Version); err != nil {
+			return apiErr(err)
+		}
 	}
 	named := u.AddProjects
 	if project != nil {
 		named = []string{project.Slug}
 	}
-	s.recordReleaseUse(c, updated, named)
+	s.recordReleaseProjectUse(c, updated, named, action)
 	return c.JSON(http.StatusOK, releaseJSON(*updated))
 }
 
@@ -181,6 +248,12 @@ func (s *Endpoints) ReleaseDelete(c echo.Context) error {
 // in: its "last used in project". That is the first project the request named, or else the
 // release's first.
 func (s *Endpoints) recordReleaseUse(c echo.Context, r *core.Release, named []string) {
+	s.recordReleaseProjectUse(c, r, named, core.ActionRelease)
+}
+
+// recordReleaseProjectUse notes, for an org token, an action on a release in the first
+// project the request named, or else the release's first.
+func (s *Endpoints) recordReleaseProjectUse(c echo.Context, r *core.Release, named []string, action core.TokenAction) {
 	p := currentPrincipal(c)
 	if p == nil || p.Kind != core.TokenOrg || len(r.Projects) == 0 {
 		return
@@ -194,5 +267,16 @@ func (s *Endpoints) recordReleaseUse(c echo.Context, r *core.Release, named []st
 			}
 		}
 	}
-	s.svc.Usage.RecordTokenUse(core.TokenUse{Kind: p.Kind, TokenID: p.TokenID, ProjectID: projectID, At: s.now()})
+	s.svc.Usage.RecordTokenUse(core.TokenUse{Kind: p.Kind, TokenID: p.TokenID, ProjectID: projectID,
+		Action: action, At: s.now()})
+}
+
+// recordCIUse notes, for an org token, what it just did in a project ("last used in project"
+// and the action the Auth Tokens list names).
+func (s *Endpoints) recordCIUse(c echo.Context, projectID int64, action core.TokenAction) {
+	p := currentPrincipal(c)
+	if p == nil || p.Kind != core.TokenOrg || projectID == 0 {
+		return
+	}
+	s.svc.Usage.RecordTokenUse(core.TokenUse{Kind: p.Kind, TokenID: p.TokenID, ProjectID: projectID, Action: action, At: s.now()})
 }

@@ -65,6 +65,24 @@ var apiRoutes = map[string]apiAccess{
 	"DELETE /api/0/projects/:org/:project/releases/:version/": {
 		Scopes: core.ReleaseDeleteScopes,
 	},
+	"GET /api/0/teams/:org/:team/": {Scopes: teamReadScopes},
+	"GET /api/0/projects/":         {Scopes: orgReadScopes.Union(projectRead)},
+
+	// CI (issue 13): uploading, assembling, deploys and commits are release writes, which
+	// org:ci reaches (Sentry's OrganizationReleasePermission and ProjectReleasePermission);
+	// deleting an artifact bundle is a release delete, which it does not.
+	"GET /api/0/organizations/:org/chunk-upload/":                            {Scopes: core.ReleaseReadScopes},
+	"POST /api/0/organizations/:org/chunk-upload/":                           {Scopes: core.ReleaseWriteScopes},
+	"POST /api/0/organizations/:org/artifactbundle/assemble/":                {Scopes: core.ReleaseWriteScopes},
+	"GET /api/0/projects/:org/:project/files/artifact-bundles/":              {Scopes: core.ReleaseReadScopes},
+	"DELETE /api/0/projects/:org/:project/files/artifact-bundles/":           {Scopes: core.ReleaseDeleteScopes},
+	"GET /api/0/projects/:org/:project/artifact-bundles/:bundle/files/":      {Scopes: core.ReleaseReadScopes},
+	"POST /api/0/projects/:org/:project/files/difs/assemble/":                {Scopes: core.ReleaseWriteScopes},
+	"GET /api/0/organizations/:org/releases/:version/deploys/":               {Scopes: core.ReleaseReadScopes},
+	"POST /api/0/organizations/:org/releases/:version/deploys/":              {Scopes: core.ReleaseWriteScopes},
+	"GET /api/0/organizations/:org/repos/":                                   {Scopes: core.RepositoryReadScopes},
+	"GET /api/0/organizations/:org/releases/:version/commits/":               {Scopes: core.ReleaseReadScopes},
+	"GET /api/0/organizations/:org/releases/:version/previous-with-commits/": {Scopes: core.ReleaseReadScopes},
 }
 
 // ctxAPIOrg holds the organization an /api/0 route names, with the caller's access to it.

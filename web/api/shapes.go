@@ -103,6 +103,15 @@ type apiOrg struct {
 	Features                 []string    `json:"features"`
 	Links                    apiOrgLinks `json:"links"`
 	HasAuthProvider          bool        `json:"hasAuthProvider"`
+	Avatar                   apiAvatar   `json:"avatar"`
+}
+
+// apiAvatar is an avatar as Sentry describes it; tokenboard has no uploads, so it is the
+// letter avatar.
+type apiAvatar struct {
+	AvatarType string  `json:"avatarType"`
+	AvatarUUID *string `json:"avatarUuid"`
+	AvatarURL  *string `json:"avatarUrl"`
 }
 
 // apiOrgDetail is an organization as its detail endpoint shows it, with the caller's access.
@@ -111,6 +120,8 @@ type apiOrgDetail struct {
 	// Access lists the caller's effective scopes in the organization.
 	Access  []string `json:"access"`
 	OrgRole *string  `json:"orgRole"`
+	// Role is Sentry's deprecated name of orgRole, still read by API clients.
+	Role *string `json:"role"`
 }
 
 func (s *Endpoints) orgJSON(o *core.Org) apiOrg {
@@ -118,11 +129,13 @@ func (s *Endpoints) orgJSON(o *core.Org) apiOrg {
 	return apiOrg{
 		ID: idString(o.ID), Slug: o.Slug, Status: apiStatus{"active", "active"}, Name: o.Name,
 		DateCreated: isoTime(o.CreatedAt), Features: []string{}, Links: apiOrgLinks{base, base},
+		Avatar: apiAvatar{AvatarType: "letter_avatar"},
 	}
 }
 
 func (s *Endpoints) orgDetailJSON(o apiOrgAccess) apiOrgDetail {
-	return apiOrgDetail{apiOrg: s.orgJSON(o.Org), Access: o.Scopes.Names(), OrgRole: nullable(string(o.Role))}
+	return apiOrgDetail{apiOrg: s.orgJSON(o.Org), Access: o.Scopes.Names(), OrgRole: nullable(string(o.Role)),
+		Role: nullable(string(o.Role))}
 }
 
 type apiTeam struct {
@@ -209,11 +222,12 @@ type apiReleaseProject struct {
 }
 
 // apiRelease is Sentry's release: sentry-cli requires version and dateCreated, and newGroups
-// and projects, when present, never null. tokenboard tracks no events, commits or deploys, so
-// those counts are zero and their dates null, as in a fresh Sentry release.
+// and projects, when present, never null. tokenboard tracks no events, so newGroups is zero
+// and the event dates null, as in a fresh Sentry release; deploys and commits are reported.
 type apiRelease struct {
 	ID           int64               `json:"id"`
 	Version      string              `json:"version"`
+	ShortVersion string              `json:"shortVersion"`
 	Status       string              `json:"status"`
 	Ref          *string             `json:"ref"`
 	URL          *string             `json:"url"`
@@ -221,11 +235,12 @@ type apiRelease struct {
 	DateReleased *isoTime            `json:"dateReleased"`
 	Data         struct{}            `json:"data"`
 	NewGroups    int                 `json:"newGroups"`
+	Owner        *struct{}           `json:"owner"`
 	CommitCount  int                 `json:"commitCount"`
-	LastCommit   *struct{}           `json:"lastCommit"`
+	LastCommit   *apiCommit          `json:"lastCommit"`
 	DeployCount  int                 `json:"deployCount"`
-	LastDeploy   *struct{}           `json:"lastDeploy"`
-	Authors      []struct{}          `json:"authors"`
+	LastDeploy   *apiDeploy          `json:"lastDeploy"`
+	Authors      []apiAuthor         `json:"authors"`
 	FirstEvent   *isoTime            `json:"firstEvent"`
 	LastEvent    *isoTime            `json:"lastEvent"`
 	Projects     []apiReleaseProject `json:"projects"`
@@ -233,15 +248,34 @@ type apiRelease struct {
 
 // Empty lists shared by every release: they are only ever encoded, never changed.
 var (
-	noAuthors   = []struct{}{}
+	noAuthors   = []apiAuthor{}
 	noPlatforms = []string{}
 )
 
 func releaseJSON(r core.Release) apiRelease {
+	status := r.Status
+	if status == "" {
+		status = core.ReleaseOpen
+	}
 	out := apiRelease{
-		ID: r.ID, Version: r.Version, Status: "open", Ref: nullable(r.Ref), URL: nullable(r.URL),
-		DateCreated: isoTime(r.CreatedAt), DateReleased: isoPtr(r.ReleasedAt), Authors: noAuthors,
-		Projects: make([]apiReleaseProject, 0, len(r.Projects)),
+		ID: r.ID, Version: r.Version, ShortVersion: shortVersion(r.Version), Status: status, Ref: nullable(r.Ref),
+		URL: nullable(r.URL), DateCreated: isoTime(r.CreatedAt), DateReleased: isoPtr(r.ReleasedAt), Authors: noAuthors,
+		Projects:    make([]apiReleaseProject, 0, len(r.Projects)),
+		CommitCount: r.Commits.Count, DeployCount: r.Deploys.Count,
+	}
+	if r.Commits.Last != nil {
+		c := commitJSON(*r.Commits.Last)
+		out.LastCommit = &c
+	}
+	if r.Deploys.Last != nil {
+		d := deployJSON(*r.Deploys.Last)
+		out.LastDeploy = &d
+	}
+	if len(r.Commits.Authors) > 0 {
+		out.Authors = make([]apiAuthor, len(r.Commits.Authors))
+		for i, a := range r.Commits.Authors {
+			out.Authors[i] = authorJSON(a)
+		}
 	}
 	for _, p := range r.Projects {
 		platforms := noPlatforms
@@ -252,4 +286,16 @@ func releaseJSON(r core.Release) apiRelease {
 			Platform: nullable(p.Platform), Platforms: platforms})
 	}
 	return out
+}
+
+// shortVersion is Sentry's short form of a version: a "package@version" loses its package, and
+// a 40- or 64-digit hex version (a commit hash) is cut to 12 digits.
+func shortVersion(v string) string {
+	if i := strings.LastIndex(v, "@"); i > 0 && i < len(v)-1 {
+		v = v[i+1:]
+	}
+	if (len(v) == 40 || len(v) == 64) && strings.Trim(v, "0123456789abcdef") == "" {
+		return v[:12]
+	}
+	return v
 }

@@ -46,6 +46,43 @@ func (s *Screens) ReleasesPage(c echo.Context) error {
 		}
 		base := c.Request().URL.Path + "?project=" + url.QueryEscape(v.Project.Slug)
 		v.Pager, v.Releases = pager(base, pageNo, releasesPageSize, releases)
+		v.SourceMapsURL = sourceMapsURL(c, v.Project)
+		if v.Details, err = s.releaseDetails(c, org.ID, v.Project.ID, v.Releases); err != nil {
+			return err
+		}
 	}
 	return s.render(c, http.StatusOK, views.Releases(s.page(c, "Releases", views.NavReleases), v))
+}
+
+// releaseDetailLimit is how many bundles, deploys and commits the screen lists per release;
+// the counts say how many there are in all.
+const releaseDetailLimit = 5
+
+// releaseDetails reads what a CI job left on each release of the page: the project's artifact
+// bundles for it, its deploys and its commits. Deploys and commits are read only for releases
+// whose counts say they have some.
+func (s *Screens) releaseDetails(c echo.Context, orgID, projectID int64, releases []core.Release) (map[int64]views.ReleaseDetail, error) {
+	ctx := c.Request().Context()
+	out := make(map[int64]views.ReleaseDetail, len(releases))
+	for _, r := range releases {
+		var d views.ReleaseDetail
+		var err error
+		if d.Bundles, err = s.svc.CI.ArtifactBundles(ctx, orgID, projectID, r.Version, core.Page{Limit: releaseDetailLimit}); err != nil {
+			return nil, err
+		}
+		if r.Deploys.Count > 0 {
+			if d.Deploys, err = s.svc.CI.Deploys(ctx, orgID, r.Version); err != nil {
+				return nil, err
+			}
+			d.Deploys = d.Deploys[:min(len(d.Deploys), releaseDetailLimit)]
+		}
+		if r.Commits.Count > 0 {
+			if d.Commits, err = s.svc.CI.ReleaseCommits(ctx, orgID, r.Version); err != nil {
+				return nil, err
+			}
+			d.Commits = d.Commits[:min(len(d.Commits), releaseDetailLimit)]
+		}
+		out[r.ID] = d
+	}
+	return out, nil
 }

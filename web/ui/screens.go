@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/tokenboard/tokenboard/internal/blob"
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/web/session"
 )
@@ -22,6 +23,10 @@ type Services struct {
 	Releases     core.ReleaseService
 	// Submissions makes the create forms single-use (see once.go).
 	Submissions core.SubmissionLedger
+	// CI lists the artifact bundles, deploys and commits shown with releases.
+	CI core.CIService
+	// Blobs holds uploaded bytes: deleting a bundle deletes the blobs nobody holds any more.
+	Blobs blob.Store
 }
 
 // Config is what the screens need from the server that mounts them.

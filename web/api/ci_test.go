@@ -1,0 +1,118 @@
+package api_test
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/tokenboard/tokenboard/internal/apptest"
+	"github.com/tokenboard/tokenboard/internal/core"
+)
+
+// TestCIScopes checks who reaches the CI routes: an org token uploads, assembles, lists and
+// reports deploys but cannot delete a bundle; a user token needs project:releases or
+// project:write to upload, and project:releases (or admin) to delete.
+func TestCIScopes(t *testing.T) {
+	app := apptest.Start(t)
+	org := app.MintOrgToken(t, "acme", "CI")
+	const bundleID = "0c9a3c4e-1f6b-4a53-9f7c-1d2e3f405060"
+	sum := app.UploadSourceMaps(t, org, "acme", "web", "1.0", bundleID, []byte("console.log(1)"))
+	blobPath := filepath.Join(app.DataDir, "blobs", sum[:2], sum[2:])
+	if _, err := os.Stat(blobPath); err != nil {
+		t.Fatalf("the chunk is not in the blob store: %v", err)
+	}
+
+	reader := app.MintUserToken(t, "owner@acme.test", core.NewScopeSet(core.ScopeOrgRead, core.ScopeProjectRead), nil)
+	releaser := app.MintUserToken(t, "owner@acme.test", core.NewScopeSet(core.ScopeProjectReleases), nil)
+
+	for _, c := range []struct {
+		name, method, path, token string
+		body                      any
+		want                      int
+	}{
+		{"org token reads upload options", "GET", "/api/0/organizations/acme/chunk-upload/", org, nil, 200},
+		{"org token lists bundles", "GET", "/api/0/projects/acme/web/files/artifact-bundles/", org, nil, 200},
+		{"org token lists repositories", "GET", "/api/0/organizations/acme/repos/", org, nil, 200},
+		{"org token may not delete a bundle", "DELETE", "/api/0/projects/acme/web/files/artifact-bundles/?bundleId=" + bundleID, org, nil, 403},
+		{"read-only user token may not assemble", "POST", "/api/0/organizations/acme/artifactbundle/assemble/", reader,
+			map[string]any{"checksum": sum, "chunks": []string{sum}, "projects": []string{"web"}}, 403},
+		{"read-only user token may not post chunks", "POST", "/api/0/organizations/acme/chunk-upload/", reader, nil, 403},
+		{"read-only user token may not report deploys", "POST", "/api/0/organizations/acme/releases/1.0/deploys/", reader,
+			map[string]any{"environment": "production"}, 403},
+		{"read-only user token lists deploys", "GET", "/api/0/organizations/acme/releases/1.0/deploys/", reader, nil, 404},
+		{"releaser lists bundles", "GET", "/api/0/projects/acme/web/files/artifact-bundles/", releaser, nil, 200},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := app.Bearer(t, c.method, c.path, c.token, c.body)
+			if res.Status != c.want {
+				t.Errorf("%s %s: %d %s, want %d", c.method, c.path, res.Status, res.Body, c.want)
+			}
+		})
+	}
+
+	// The release 1.0 does not exist (bundles name a release without creating it): deploys
+	// to it are a 404 "Release not found" for the CLI; once created, they work.
+	res := app.Bearer(t, "POST", "/api/0/organizations/acme/releases/1.0/deploys/", org, map[string]any{"environment": "production"})
+	if res.Status != http.StatusNotFound {
+		t.Errorf("deploy of a missing release: %d %s", res.Status, res.Body)
+	}
+	res = app.Bearer(t, "POST", "/api/0/organizations/acme/releases/1.0/deploys/", org, map[string]any{"environment": "bad/env"})
+	if res.Status != http.StatusNotFound && res.Status != http.StatusBadRequest {
+		t.Errorf("deploy with a bad environment: %d %s", res.Status, res.Body)
+	}
+
+	res = app.Bearer(t, "DELETE", "/api/0/projects/acme/web/files/artifact-bundles/?bundleId="+bundleID, releaser, nil)
+	if res.Status != http.StatusNoContent {
+		t.Fatalf("delete by a project:releases token: %d %s", res.Status, res.Body)
+	}
+	if _, err := os.Stat(blobPath); !os.IsNotExist(err) {
+		t.Errorf("the bundle's only chunk survived its deletion: %v", err)
+	}
+	res = app.Bearer(t, "GET", "/api/0/projects/acme/web/artifact-bundles/"+bundleID+"/files/", org, nil)
+	if res.Status != http.StatusNotFound {
+		t.Errorf("files of a deleted bundle: %d", res.Status)
+	}
+}
+
+// TestAPIMissesAreJSON404s checks that no path under /api/ redirects to the sign-in page:
+// unknown routes and Sentry's ingestion endpoints answer 404 with a JSON detail.
+func TestAPIMissesAreJSON404s(t *testing.T) {
+	app := apptest.Start(t)
+	for _, c := range []struct{ method, path string }{
+		{"POST", "/api/1/envelope/"}, {"POST", "/api/1/store/"}, {"GET", "/api/0/nothing-here/"},
+		{"GET", "/api/7/whatever/"}, {"GET", "/api/"},
+	} {
+		res := app.Bearer(t, c.method, c.path, "", nil)
+		if res.Status != http.StatusNotFound || res.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("%s %s: %d %q %s", c.method, c.path, res.Status, res.Header.Get("Content-Type"), res.Body)
+		}
+	}
+}
+
+// TestShapesClientsRead checks the fields issue 13 adds: an organization's deprecated role
+// and avatar, a release's shortVersion and owner, a team's and all projects' endpoints.
+func TestShapesClientsRead(t *testing.T) {
+	app := apptest.Start(t)
+	user := app.MintUserToken(t, "owner@acme.test", core.NewScopeSet(core.ScopeOrgRead, core.ScopeProjectRead, core.ScopeProjectReleases), nil)
+	var o map[string]any
+	app.Bearer(t, "GET", "/api/0/organizations/acme/", user, nil).JSON(t, &o)
+	if o["role"] != "owner" || o["orgRole"] != "owner" || o["avatar"] == nil {
+		t.Errorf("organization role %v, orgRole %v, avatar %v", o["role"], o["orgRole"], o["avatar"])
+	}
+	res := app.Bearer(t, "POST", "/api/0/organizations/acme/releases/", user, map[string]any{"version": "web@1.2.3", "projects": []string{"web"}})
+	var r map[string]any
+	res.JSON(t, &r)
+	if _, ok := r["owner"]; !ok || r["shortVersion"] != "1.2.3" || r["deployCount"] != 0.0 || r["commitCount"] != 0.0 {
+		t.Errorf("release %s", res.Body)
+	}
+	res = app.Bearer(t, "GET", "/api/0/teams/acme/backend/", user, nil)
+	if res.Status != 200 {
+		t.Errorf("team: %d %s", res.Status, res.Body)
+	}
+	var ps []map[string]any
+	app.Bearer(t, "GET", "/api/0/projects/", user, nil).JSON(t, &ps)
+	if len(ps) < 2 {
+		t.Errorf("projects: %v", ps)
+	}
+}
