@@ -2,6 +2,7 @@ package smtptest_test
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"runtime"
 	"strings"
@@ -94,9 +95,22 @@ func TestServerStopAndRestart(t *testing.T) {
 	s.WaitFor(t, 1, 10*time.Second)
 
 	s.Stop()
-	if c, err := net.Dial("tcp", s.Addr()); err == nil {
+	// Stopped, the server keeps its address and answers as a server shutting down does.
+	if c, err := net.Dial("tcp", s.Addr()); err != nil {
+		t.Fatalf("a stopped server gave its address up: %v", err)
+	} else {
+		greeting, _ := io.ReadAll(c)
 		c.Close()
-		t.Fatal("a stopped server still accepts connections")
+		if !strings.HasPrefix(string(greeting), "421 ") {
+			t.Fatalf("a stopped server greets with %q, want 421 (service not available)", greeting)
+		}
+	}
+	if c, err := smtp.Dial(s.Addr()); err == nil {
+		err = c.Hello("localhost")
+		c.Close()
+		if err == nil {
+			t.Fatal("an SMTP client got through to a stopped server")
+		}
 	}
 	s.Stop() // idempotent
 
