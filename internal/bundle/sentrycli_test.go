@@ -164,6 +164,7 @@ func (s *protocolServer) assemble(checksum string, chunks []string, check func(*
 // TestRealSentryCLIUpload uploads source maps and a debug file with the real sentry-cli
 // 3.8.0 through this package's chunk protocol pieces, and checks what arrives.
 func TestRealSentryCLIUpload(t *testing.T) {
+	t.Parallel()
 	cli := sentryCLI(t)
 	store, err := blob.NewFS(t.TempDir())
 	if err != nil {

@@ -57,6 +57,7 @@ func mustSend(t *testing.T, addr string, auth sasl.Client, to string, msg string
 }
 
 func TestServerCollectsAndDecodes(t *testing.T) {
+	t.Parallel()
 	s := smtptest.Start(t)
 	if !strings.HasPrefix(s.Addr(), "127.0.0.1:") || s.URL() != "smtp://user:pass@"+s.Addr() {
 		t.Fatalf("Addr() = %q, URL() = %q", s.Addr(), s.URL())
@@ -90,6 +91,7 @@ func TestServerCollectsAndDecodes(t *testing.T) {
 }
 
 func TestServerStopAndRestart(t *testing.T) {
+	t.Parallel()
 	s := smtptest.Start(t)
 	mustSend(t, s.Addr(), nil, "b@example.com", "Subject: one\r\n\r\n1\r\n")
 	s.WaitFor(t, 1, 10*time.Second)
@@ -124,6 +126,7 @@ func TestServerStopAndRestart(t *testing.T) {
 }
 
 func TestWaitForFailsClearly(t *testing.T) {
+	t.Parallel()
 	s := smtptest.Start(t)
 	ft := &fakeTB{TB: t}
 	done := make(chan struct{})

@@ -66,6 +66,7 @@ func mustCLI(t *testing.T, token string, args ...string) string {
 }
 
 func TestSentryCLIWithOrgToken(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	// The token alone: its payload carries the server's URL and the organization.
 	token := app.MintOrgToken(t, "acme", "CI")
@@ -143,6 +144,7 @@ func checkInfoFails(t *testing.T, token string, detail string, args ...string) {
 }
 
 func TestSentryCLIWithUserToken(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	token := app.MintUserToken(t, "member@acme.test",
 		core.NewScopeSet(core.ScopeOrgRead, core.ScopeProjectRead, core.ScopeProjectReleases), nil)
