@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
 )
@@ -32,6 +34,7 @@ func TestDatabaseFilesAreOwnerOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		db.PasswordCost = bcrypt.MinCost // the real cost takes seconds under -race
 		// A write, so that the -wal and -shm files exist.
 		op := core.WithActor(context.Background(), core.Actor{Operator: true, IP: "test"})
 		if _, err := db.CreateUser(op, core.NewUser{Email: "perm@example.com", Password: "password-1234"}); err != nil {
