@@ -79,7 +79,9 @@ func Browser(t testing.TB) context.Context {
 		t.Fatalf("starting Chromium %s: %v", path, browser.err)
 	}
 	ctx, cancel := chromedp.NewContext(browser.ctx, chromedp.WithNewBrowserContext())
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	// A safety net, not a measure: browser tests run in parallel with the rest of the suite,
+	// and on a loaded 2-core machine a tab's whole test can take over a minute.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancel() })
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("opening a browser tab: %v", err)
