@@ -27,6 +27,7 @@ func Tool(t testing.TB, name, hint string) string {
 	if p := os.Getenv(env); p != "" {
 		if _, err := os.Stat(p); err != nil {
 			t.Fatalf("$%s: %v", env, err) // set on purpose and wrong: never a skip
+			return ""
 		}
 		return p
 	}
@@ -36,6 +37,7 @@ func Tool(t testing.TB, name, hint string) string {
 	msg := name + " is not installed (" + hint + "; or set $" + env + " to its path)"
 	if os.Getenv(RequireToolsEnv) == "1" {
 		t.Fatalf("%s, and $%s=1 forbids skipping", msg, RequireToolsEnv)
+		return ""
 	}
 	t.Skipf("skipped: %s; `make test` installs it and never skips", msg)
 	return ""
