@@ -68,11 +68,19 @@ func (s *Screens) IntegrationNewPage(c echo.Context) error {
 func (s *Screens) IntegrationCreate(c echo.Context) error {
 	in, perms, err := integrationInputFromForm(c)
 	if err == nil {
+		// A resubmitted form (once.go) creates nothing: neither a second integration nor token.
+		sub, first, cerr := s.claimSubmission(c)
+		if cerr != nil || !first {
+			return s.alreadyCreatedIntegration(c, cerr, integrationsURL(c), "Custom Integrations")
+		}
 		var i *core.Integration
 		var plain string
 		i, _, plain, err = s.svc.Integrations.CreateIntegration(c.Request().Context(), currentOrg(c).Org.ID, in)
+		if err != nil {
+			sub.release(s, c)
+		}
 		if err == nil {
-			return s.renderIntegrationToken(c, i, plain, "Created the integration "+i.Name+" and its first token.")
+			return s.renderIntegrationToken(c, i, plain, i.Name+" successfully created.")
 		}
 	}
 	if !isInvalid(err) {
@@ -150,7 +158,7 @@ func (s *Screens) IntegrationUpdate(c echo.Context) error {
 			var saved *core.Integration
 			saved, err = s.svc.Integrations.UpdateIntegration(c.Request().Context(), currentOrg(c).Org.ID, current.Slug, in)
 			if err == nil {
-				return s.redirectWithFlash(c, c.Request().URL.Path, "Saved the integration "+saved.Name+".")
+				return s.redirectWithFlash(c, c.Request().URL.Path, saved.Name+" successfully saved.")
 			}
 		}
 	}
@@ -169,14 +177,21 @@ func (s *Screens) IntegrationTokenCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	sub, first, err := s.claimSubmission(c) // a resubmitted New Token mints nothing (once.go)
+	if err != nil || !first {
+		return s.alreadyCreatedIntegration(c, err, integrationURL(c, i.Slug), i.Name)
+	}
 	_, plain, err := s.svc.Integrations.CreateIntegrationToken(ctx, orgID, i.Slug)
+	if err != nil {
+		sub.release(s, c)
+	}
 	if core.IsIntegrationTokenLimit(err) {
 		s.flash(c, "error", core.MsgIntegrationTokenLimit)
 		return c.Redirect(http.StatusSeeOther, integrationURL(c, i.Slug))
 	} else if err != nil {
 		return err
 	}
-	return s.renderIntegrationToken(c, i, plain, "Created a new token.")
+	return s.renderIntegrationToken(c, i, plain, "Token successfully added.")
 }
 
 // integrationToken loads the integration of the path and its live token :id.
@@ -237,7 +252,7 @@ func (s *Screens) IntegrationTokenRevoke(c echo.Context) error {
 	if err := s.svc.Integrations.RevokeIntegrationToken(c.Request().Context(), currentOrg(c).Org.ID, i.Slug, t.ID); err != nil {
 		return err
 	}
-	return s.redirectWithFlash(c, integrationURL(c, i.Slug), "Revoked the token "+masked+".")
+	return s.redirectWithFlash(c, integrationURL(c, i.Slug), "Token successfully deleted.")
 }
 
 // IntegrationDeletePage answers GET /settings/:org/developer-settings/:slug/delete/.
@@ -268,7 +283,7 @@ func (s *Screens) IntegrationDelete(c echo.Context) error {
 		return err
 	}
 	return s.redirectWithFlash(c, integrationsURL(c),
-		"Deleted the integration "+i.Name+" and revoked its tokens.")
+		i.Slug+" successfully removed.")
 }
 
 // integrationsURL returns the Custom Integrations list of the request's organization.
@@ -289,6 +304,7 @@ func integrationFormView(c echo.Context, i *core.Integration) views.IntegrationF
 		v.Action = integrationURL(c, i.Slug)
 		v.NewTokenURL = v.Action + "tokens/"
 	}
+	v.Once = newOnceKey() // the create form's and New Token's one-time key (once.go)
 	return v
 }
 

@@ -198,7 +198,7 @@ func TestOrgTokenCreateShowsTheTokenOnceAndValidates(t *testing.T) {
 	})
 	t.Run("FormHasSentrysFields", func(t *testing.T) {
 		r := c.Get(tokensPath("acme") + "new-token/")
-		for _, want := range []string{"Create New Auth Token", `name="name"`, `value="org:ci" readonly`,
+		for _, want := range []string{"Create New Auth Token", `name="name"`, `<div id="token-scopes" aria-describedby="token-scopes-help token-scopes-what">org:ci</div>`,
 			"Source Map Upload, Release Creation", `name="expiration"`, "30 days", "60 days", "90 days", "Cancel", "Create Token"} {
 			if !strings.Contains(r.Body, want) {
 				t.Errorf("form lacks %q", want)
@@ -237,7 +237,7 @@ func TestOrgTokenCreateShowsTheTokenOnceAndValidates(t *testing.T) {
 	t.Run("CreatedTokenIsShownOnceUncached", func(t *testing.T) {
 		r := c.PostForm(tokensPath("acme")+"new-token/", url.Values{"name": {"CI deploys"}, "expiration": {"30"}})
 		plaintext = r.TokenShownOnce(t, apptest.OrgTokenPattern)
-		for _, want := range []string{`href="/settings/acme/auth-tokens/"`, `data-copy-target="new-token"`} {
+		for _, want := range []string{"Created auth token.", "You can only view this token when it was created.", `href="/settings/acme/auth-tokens/"`, `data-copy-target="new-token"`} {
 			if !strings.Contains(html.UnescapeString(r.Body), want) {
 				t.Errorf("page lacks %q", want)
 			}
@@ -351,8 +351,8 @@ func TestOrgTokenListIsOrderedAndPaginated(t *testing.T) {
 	if i, j := strings.Index(body, "************ab2"), strings.Index(body, "************ab1"); i < 0 || j < 0 || i > j {
 		t.Errorf("tokens named alike: newest (ab2) at %d, older (ab1) at %d", i, j)
 	}
-	if !regexp.MustCompile(`2 minutes ago</time>\s*in project <strong>web</strong>`).MatchString(body) {
-		t.Errorf("Last access lacks \"2 minutes ago in project web\"")
+	if !regexp.MustCompile(`2 minutes ago</time>\s*in project <a href="/settings/acme/releases/\?project=web">Web</a>`).MatchString(body) {
+		t.Errorf("Last access lacks \"2 minutes ago in project Web\", linked to the project")
 	}
 	if !strings.Contains(body, "3 days ago") || !strings.Contains(body, `<span class="muted">never used</span>`) {
 		t.Errorf("Last access lacks the time-only or the never used forms")
@@ -398,7 +398,10 @@ func TestOrgTokenAuditLog(t *testing.T) {
 			}
 			last := 0
 			for _, row := range want {
-				cells := "<td>" + strings.Join([]string{row[0], "<code>" + row[1] + "</code>", row[2], row[3]}, "</td><td>") + "</td>"
+				// A sentence per event (issue 12): "<actor> added org auth token <target>",
+				// then the event code and the IP.
+				cells := `<tr data-event="` + row[1] + `"><td><div class="audit-sentence"><strong>` + row[0] + "</strong> " +
+					core.AuditPhrase(row[1]) + " " + row[2] + `</div><div class="muted audit-meta"><code>` + row[1] + "</code> · IP " + row[3] + "</div>"
 				i := strings.Index(body[last:], cells)
 				if i < 0 {
 					t.Fatalf("%s: audit log lacks %q after offset %d", who, cells, last)
