@@ -58,6 +58,7 @@ func serve(s *Server, method, path, authorization string) *httptest.ResponseReco
 // TestMalformedTokenNeverReachesTheDatabase checks that a token whose shape or checksum is
 // wrong is refused by parsing alone, and that a well-formed one is looked up exactly once.
 func TestMalformedTokenNeverReachesTheDatabase(t *testing.T) {
+	t.Parallel()
 	tokens := &countingTokens{}
 	s := newBareServer(t, Services{Tokens: tokens})
 	user, _ := core.GenerateUserToken()
@@ -93,6 +94,7 @@ func TestMalformedTokenNeverReachesTheDatabase(t *testing.T) {
 // registered route (no stale or misspelt entry). web/api's TestAuthorizeFailsClosed checks
 // that a route missing from the table is refused.
 func TestAPIScopeTableMatchesTheRoutes(t *testing.T) {
+	t.Parallel()
 	s := newBareServer(t, Services{Tokens: &countingTokens{}})
 	registered := map[string]bool{}
 	for _, r := range s.echo.Routes() {

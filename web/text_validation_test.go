@@ -14,6 +14,7 @@ import (
 // the API say the same thing about the same input. Before, integration names took NUL and
 // CR/LF, org and display names took CR/LF, and U+202E passed everywhere.
 func TestNamesRefuseControlAndBidiCharactersEverywhere(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	owner := app.LoginAs(t, "owner@acme.test")
 	const (

@@ -12,6 +12,7 @@ import (
 // TestUnavailableIs503WithRetryAfter checks the error mapping for a write that could not get
 // its turn (core.EUNAVAILABLE): 503 with Retry-After, on the API and on the screens, never 500.
 func TestUnavailableIs503WithRetryAfter(t *testing.T) {
+	t.Parallel()
 	s := newBareServer(t, Services{})
 	for _, path := range []string{"/api/0/organizations/acme/org-auth-tokens/", "/settings/acme/auth-tokens/"} {
 		rec := httptest.NewRecorder()

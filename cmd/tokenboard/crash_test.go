@@ -1,7 +1,7 @@
 package main
 
 import (
-	"net"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -10,12 +10,14 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tokenboard/tokenboard/internal/apptest"
 	"github.com/tokenboard/tokenboard/internal/smtptest"
+	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
 )
 
 // TestOrgTokenEmailSurvivesKill9 runs the real binary, creates an org token while the SMTP
@@ -23,17 +25,15 @@ import (
 // security emails go out once the SMTP server and tokenboard are back: the outbox row commits
 // with the token, so no crash can lose it.
 func TestOrgTokenEmailSurvivesKill9(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "tokenboard")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	t.Parallel() // its own data folder, SMTP server and process
+	bin := buildTokenboard(t)
 	smtp := smtptest.Start(t)
 	smtp.Stop()
-	data, addr := t.TempDir(), freeAddr(t)
+	data := demoDataFolder(t)
 	logs := &apptest.SyncBuffer{}
 
-	first := startTokenboard(t, bin, logs, "serve", "--demo", "--data", data, "--addr", addr, "--smtp-url", smtp.URL())
-	app := &apptest.App{URL: "http://" + addr}
+	first := startTokenboard(t, bin, logs, "serve", "--demo", "--data", data, "--addr", "127.0.0.1:0", "--smtp-url", smtp.URL())
+	app := &apptest.App{URL: "http://" + first.addr}
 	r := app.LoginAs(t, "member@acme.test").PostForm("/settings/acme/auth-tokens/new-token/",
 		url.Values{"name": {"survives kill -9"}, "expiration": {"never"}})
 	token := regexp.MustCompile(`sntrys_[A-Za-z0-9+/=]+_[A-Za-z0-9+/]{43}`).FindString(r.Body)
@@ -46,7 +46,7 @@ func TestOrgTokenEmailSurvivesKill9(t *testing.T) {
 	}
 
 	smtp.Restart()
-	startTokenboard(t, bin, logs, "serve", "--data", data, "--addr", addr, "--smtp-url", smtp.URL())
+	startTokenboard(t, bin, logs, "serve", "--data", data, "--addr", "127.0.0.1:0", "--smtp-url", smtp.URL())
 	// The first attempt may have failed before the kill: the retry is due within the sender's
 	// first backoff (5 s) and found by its next poll.
 	msgs := smtp.WaitFor(t, 2, 60*time.Second)
@@ -69,22 +69,63 @@ func TestOrgTokenEmailSurvivesKill9(t *testing.T) {
 	}
 }
 
-// freeAddr returns a loopback address with a port that was free a moment ago; the server
-// needs the same address after its restart, which a fixed address gives and :0 would not.
-func freeAddr(t *testing.T) string {
+// binary is the tokenboard binary, built once for the test binary's subprocess tests.
+var binary struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// buildTokenboard builds the program (without the race detector: it is a subprocess) once and
+// returns its path.
+func buildTokenboard(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	binary.once.Do(func() {
+		if binary.dir, binary.err = os.MkdirTemp("", "tokenboard-bin-"); binary.err != nil {
+			return
+		}
+		binary.path = filepath.Join(binary.dir, "tokenboard")
+		if out, err := exec.Command("go", "build", "-o", binary.path, ".").CombinedOutput(); err != nil {
+			binary.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binary.err != nil {
+		t.Fatal(binary.err)
+	}
+	return binary.path
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary.dir != "" {
+		os.RemoveAll(binary.dir)
+	}
+	os.Exit(code)
+}
+
+// demoDataFolder returns a new data folder holding a copy of the demo database, so that
+// `serve --demo` finds its demo data instead of hashing the demo passwords at the real bcrypt
+// cost, which costs seconds and is not what these tests are about.
+func demoDataFolder(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := sqlitetest.CopyDemo(filepath.Join(dir, "tokenboard.db")); err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return dir
 }
+
+// listeningLine finds the address in the server's "listening" log line (text format).
+var listeningLine = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
 // process is a running tokenboard.
 type process struct {
 	cmd    *exec.Cmd
 	exited chan struct{}
+	// addr is where it listens: given "--addr 127.0.0.1:0", the port the kernel chose, read
+	// from its "listening" log line, so no test guesses a free port.
+	addr string
 }
 
 // kill9 kills the process with SIGKILL, as a crash or the OOM killer would, and waits for it.
@@ -96,10 +137,12 @@ func (p *process) kill9(t *testing.T) {
 	<-p.exited
 }
 
-// startTokenboard runs the binary with args and waits until it answers /_health. The process
+// startTokenboard runs the binary with args and waits until it logs its address and answers
+// /_health there. The process
 // is stopped (SIGTERM, then SIGKILL) when the test ends, unless it has exited already.
 func startTokenboard(t *testing.T, bin string, logs *apptest.SyncBuffer, args ...string) *process {
 	t.Helper()
+	skip := len(logs.String()) // the log may hold an earlier process's lines
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	cmd.Env = append(os.Environ(), "TOKENBOARD_LOG_FORMAT=text")
@@ -123,11 +166,6 @@ func startTokenboard(t *testing.T, bin string, logs *apptest.SyncBuffer, args ..
 		}
 	})
 	var addr string
-	for i, a := range args {
-		if a == "--addr" && i+1 < len(args) {
-			addr = args[i+1]
-		}
-	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		select {
@@ -135,10 +173,17 @@ func startTokenboard(t *testing.T, bin string, logs *apptest.SyncBuffer, args ..
 			t.Fatalf("tokenboard exited early:\n%s", logs.String())
 		default:
 		}
-		if resp, err := http.Get("http://" + addr + "/_health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return &process{cmd: cmd, exited: exited}
+		if addr == "" {
+			if m := listeningLine.FindStringSubmatch(logs.String()[skip:]); m != nil {
+				addr = m[1]
+			}
+		}
+		if addr != "" {
+			if resp, err := http.Get("http://" + addr + "/_health"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return &process{cmd: cmd, exited: exited, addr: addr}
+				}
 			}
 		}
 		if time.Now().After(deadline) {

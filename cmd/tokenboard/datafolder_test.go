@@ -23,19 +23,18 @@ import (
 // are seen on its next request. The server is the real binary, in its own process, so its
 // cache sees nothing of the test's commits except through the control socket.
 func TestOneServerPerDataFolder(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "tokenboard")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	data, addr := t.TempDir(), freeAddr(t)
+	t.Parallel() // its own data folder and process
+	bin := buildTokenboard(t)
+	data := demoDataFolder(t)
 	logs := &apptest.SyncBuffer{}
-	first := startTokenboard(t, bin, logs, "serve", "--demo", "--data", data, "--addr", addr)
+	first := startTokenboard(t, bin, logs, "serve", "--demo", "--data", data, "--addr", "127.0.0.1:0")
+	addr := first.addr
 	pid := strconv.Itoa(first.cmd.Process.Pid)
 
 	t.Run("SecondServerRefusesToStart", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		out, err := exec.CommandContext(ctx, bin, "serve", "--data", data, "--addr", freeAddr(t)).CombinedOutput()
+		out, err := exec.CommandContext(ctx, bin, "serve", "--data", data, "--addr", "127.0.0.1:0").CombinedOutput()
 		if ctx.Err() != nil {
 			t.Fatalf("the second server kept running:\n%s", out)
 		}
@@ -43,7 +42,7 @@ func TestOneServerPerDataFolder(t *testing.T) {
 			t.Fatalf("second serve: %v, output %q; want it to name process %s", err, out, pid)
 		}
 		// In this process too (a separate open of the lock file conflicts like another process).
-		if _, err := run(t, "", "serve", "--data", data, "--addr", freeAddr(t)); err == nil || !strings.Contains(err.Error(), "process "+pid) {
+		if _, err := run(t, "", "serve", "--data", data, "--addr", "127.0.0.1:0"); err == nil || !strings.Contains(err.Error(), "process "+pid) {
 			t.Fatalf("in-process serve: %v", err)
 		}
 		if raw, _ := os.ReadFile(filepath.Join(data, datadir.LockFileName)); strings.TrimSpace(string(raw)) != pid {

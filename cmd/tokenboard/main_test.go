@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
 	_ "modernc.org/sqlite"
 )
 
@@ -17,6 +18,7 @@ func run(t *testing.T, stdin string, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	m := NewMain(strings.NewReader(stdin), &out, &errOut)
+	m.PasswordCost = bcrypt.MinCost // the real cost takes seconds per password under -race
 	err := m.Run(context.Background(), args)
 	return out.String() + errOut.String(), err
 }
@@ -62,6 +64,7 @@ func dump(t *testing.T, dataDir string) string {
 }
 
 func TestDemoTwiceLeavesTheSameData(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out, err := run(t, "", "demo", "--data", dir)
 	if err != nil {
@@ -87,6 +90,7 @@ func TestDemoTwiceLeavesTheSameData(t *testing.T) {
 }
 
 func TestOperatorCommands(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	steps := []struct {
 		stdin string
@@ -128,6 +132,7 @@ func TestOperatorCommands(t *testing.T) {
 }
 
 func TestHelpDocumentsEverySetting(t *testing.T) {
+	t.Parallel()
 	out, err := run(t, "", "--help")
 	if err != nil {
 		t.Fatal(err)

@@ -30,6 +30,9 @@ type Main struct {
 	// Ready, when set, receives the listening address once the server accepts connections
 	// (tests use it to find a random port).
 	Ready func(addr string)
+	// PasswordCost, when not 0, is the bcrypt cost of the passwords this run hashes instead of
+	// the store's default; tests set the cheapest, which the race detector makes bearable.
+	PasswordCost int
 }
 
 // NewMain returns a Main reading and writing the given streams.
@@ -227,6 +230,9 @@ func (m *Main) openDB(ctx context.Context) (*sqlite.DB, error) {
 		return nil, err
 	}
 	db.BaseURL = m.Config.BaseURL
+	if m.PasswordCost != 0 {
+		db.PasswordCost = m.PasswordCost
+	}
 	return db, nil
 }
 

@@ -9,11 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/tokenboard/tokenboard/internal/core"
-	"github.com/tokenboard/tokenboard/internal/demo"
-	"github.com/tokenboard/tokenboard/internal/sqlite"
 	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
 )
 
@@ -21,14 +17,10 @@ import (
 // the server: the request's "last used" is saved on the way out, not lost with the batch
 // still in memory.
 func TestServeSavesTokenUsesOnShutdown(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ctx := context.Background()
-	seeded, err := sqlite.Open(ctx, filepath.Join(dir, "tokenboard.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	seeded.PasswordCost = bcrypt.MinCost // the demo command's real cost is slow under -race
-	err = demo.Seed(core.WithActor(ctx, core.Actor{Operator: true}), seeded, "password-1234", io.Discard)
+	seeded, err := sqlitetest.OpenDemo(ctx, filepath.Join(dir, "tokenboard.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

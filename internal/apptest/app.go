@@ -7,7 +7,6 @@ package apptest
 import (
 	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -15,11 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	tbapp "github.com/tokenboard/tokenboard/internal/app"
 	"github.com/tokenboard/tokenboard/internal/core"
-	"github.com/tokenboard/tokenboard/internal/demo"
 	"github.com/tokenboard/tokenboard/internal/mail"
 	"github.com/tokenboard/tokenboard/internal/smtptest"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
@@ -49,12 +45,12 @@ func Start(t testing.TB) *App {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "tokenboard.db"))
+	// A copy of the demo database built once per test binary: a real file of this test's own,
+	// with the cheapest bcrypt cost (sign-ins stay fast; the real cost is set in sqlite).
+	db, err := sqlitetest.OpenDemo(ctx, filepath.Join(dir, "tokenboard.db"))
 	if err != nil {
-		t.Fatalf("open database: %v", err)
+		t.Fatalf("open the demo database: %v", err)
 	}
-	// The slowest bcrypt cost keeps sign-ins fast in tests; the real cost is set in sqlite.
-	db.PasswordCost = bcrypt.MinCost
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -63,11 +59,6 @@ func Start(t testing.TB) *App {
 	app := &App{URL: "http://" + ln.Addr().String(), DB: db, SMTP: smtptest.Start(t), Logs: &SyncBuffer{}, DataDir: dir}
 	db.BaseURL = app.URL
 	logger := slog.New(slog.NewTextHandler(app.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-
-	opCtx := core.WithActor(ctx, core.Actor{Operator: true, IP: "console"})
-	if err := demo.Seed(opCtx, db, demo.Password, io.Discard); err != nil {
-		t.Fatalf("seed demo: %v", err)
-	}
 
 	transport, err := mail.NewSMTPTransport(app.SMTP.URL(), "tokenboard <tokenboard@localhost>")
 	if err != nil {

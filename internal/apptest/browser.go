@@ -3,7 +3,6 @@ package apptest
 import (
 	"context"
 	"os"
-	"os/exec"
 	"sync"
 	"testing"
 	"time"
@@ -34,22 +33,10 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
-// chromiumPath finds Debian's chromium (or a Chrome) on the PATH.
-func chromiumPath() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
+// ChromiumHint says how to install Chromium, for Tool's skip or failure message.
+const ChromiumHint = "install the chromium package; `make test` does"
 
-func startBrowser() {
-	path := chromiumPath()
-	if path == "" {
-		browser.err = exec.ErrNotFound
-		return
-	}
+func startBrowser(path string) {
 	browser.dataDir, browser.err = os.MkdirTemp("", "tokenboard-chromium-")
 	if browser.err != nil {
 		return
@@ -82,16 +69,19 @@ func startBrowser() {
 }
 
 // Browser returns a chromedp context in a fresh browser context (no cookies shared with other
-// tests), closed when the test ends. A missing Chromium fails the test: browser tests never
-// skip; the test command installs it.
+// tests), closed when the test ends. A missing Chromium skips the test under a plain `go test`
+// and fails it under `make test` (see Tool).
 func Browser(t testing.TB) context.Context {
 	t.Helper()
-	browser.once.Do(startBrowser)
+	path := Tool(t, "chromium", ChromiumHint)
+	browser.once.Do(func() { startBrowser(path) })
 	if browser.err != nil {
-		t.Fatalf("starting Chromium (install the chromium package; `make test` does): %v", browser.err)
+		t.Fatalf("starting Chromium %s: %v", path, browser.err)
 	}
 	ctx, cancel := chromedp.NewContext(browser.ctx, chromedp.WithNewBrowserContext())
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	// A safety net, not a measure: browser tests run in parallel with the rest of the suite,
+	// and on a loaded 2-core machine a tab's whole test can take over a minute.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancel() })
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("opening a browser tab: %v", err)

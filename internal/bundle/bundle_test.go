@@ -85,6 +85,7 @@ func refused(t *testing.T, err error, contains string) {
 }
 
 func TestReadArtifact(t *testing.T) {
+	t.Parallel()
 	lim := bundle.DefaultLimits()
 	read := func(b []byte) (*bundle.Artifact, error) {
 		return bundle.ReadArtifact(bytes.NewReader(b), int64(len(b)), lim)
@@ -193,6 +194,7 @@ func TestReadArtifact(t *testing.T) {
 }
 
 func TestChunkedAssembly(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, err := blob.NewFS(t.TempDir())
 	if err != nil {
@@ -265,6 +267,7 @@ func TestChunkedAssembly(t *testing.T) {
 }
 
 func TestDetectKind(t *testing.T) {
+	t.Parallel()
 	for want, head := range map[string]string{
 		bundle.KindELF:          "\x7fELF\x02\x01\x01",
 		bundle.KindMachO:        "\xcf\xfa\xed\xfe\x07\x00\x00\x01",
@@ -291,6 +294,7 @@ func TestDetectKind(t *testing.T) {
 }
 
 func TestNormalizeDebugID(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D":    "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
 		"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d-1a": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d-1a",

@@ -11,6 +11,7 @@ import (
 // TestWriteFuzzSeeds rewrites the committed seed corpus of FuzzReadArtifact; it runs only
 // with TOKENBOARD_WRITE_SEEDS=1 (the corpus is data, regenerated on purpose).
 func TestWriteFuzzSeeds(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("TOKENBOARD_WRITE_SEEDS") != "1" {
 		t.Skip("set TOKENBOARD_WRITE_SEEDS=1 to rewrite testdata/fuzz/FuzzReadArtifact")
 	}

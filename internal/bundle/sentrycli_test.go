@@ -14,30 +14,16 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tokenboard/tokenboard/internal/apptest"
 	"github.com/tokenboard/tokenboard/internal/blob"
 	"github.com/tokenboard/tokenboard/internal/bundle"
 	"github.com/tokenboard/tokenboard/internal/chunkupload"
 )
 
-// sentryCLI finds the real sentry-cli binary, as web's tests do: $TOKENBOARD_SENTRY_CLI or
-// the npm package at the module root.
+// sentryCLI finds the real sentry-cli binary, as web's tests do (apptest.Tool).
 func sentryCLI(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("TOKENBOARD_SENTRY_CLI"); p != "" {
-		return p
-	}
-	dir, _ := os.Getwd()
-	for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			p := filepath.Join(dir, "node_modules", "@sentry", "cli-linux-x64", "bin", "sentry-cli")
-			if _, err := os.Stat(p); err != nil {
-				t.Fatalf("sentry-cli is not installed (%v): run `make test`, or set TOKENBOARD_SENTRY_CLI", err)
-			}
-			return p
-		}
-	}
-	t.Fatal("module root not found")
-	return ""
+	return apptest.Tool(t, "sentry-cli", apptest.SentryCLIHint)
 }
 
 // protocolServer is the smallest server of the chunk protocol built from this repository's
@@ -178,6 +164,7 @@ func (s *protocolServer) assemble(checksum string, chunks []string, check func(*
 // TestRealSentryCLIUpload uploads source maps and a debug file with the real sentry-cli
 // 3.8.0 through this package's chunk protocol pieces, and checks what arrives.
 func TestRealSentryCLIUpload(t *testing.T) {
+	t.Parallel()
 	cli := sentryCLI(t)
 	store, err := blob.NewFS(t.TempDir())
 	if err != nil {

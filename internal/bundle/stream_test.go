@@ -20,6 +20,7 @@ import (
 // TestAssemblyStreams checks that verifying and reading a 20 MiB bundle made of 8 MiB
 // chunks allocates far less than the bundle: it is read in place, never gathered.
 func TestAssemblyStreams(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, err := blob.NewFS(t.TempDir())
 	if err != nil {

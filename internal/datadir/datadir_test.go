@@ -13,6 +13,7 @@ import (
 )
 
 func TestLockIsExclusiveAndNamesTheHolder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	first, err := Acquire(dir)
 	if err != nil {
@@ -37,6 +38,7 @@ func TestLockIsExclusiveAndNamesTheHolder(t *testing.T) {
 }
 
 func TestNotifyWriteReachesTheServer(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	// Nobody serves the folder: nothing to tell, and no error.
 	if err := NotifyWrite(context.Background(), dir); err != nil {

@@ -121,6 +121,7 @@ func assertWellFormed(t *testing.T, m smtptest.Message, to string) {
 }
 
 func TestDelivery(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		template  string
@@ -234,6 +235,7 @@ func TestDelivery(t *testing.T) {
 }
 
 func TestRender(t *testing.T) {
+	t.Parallel()
 	t.Run("UnknownTemplateIsAnError", func(t *testing.T) {
 		if _, err := email.Render("nope", []byte(`{}`)); err == nil {
 			t.Fatal("want an error")
@@ -268,6 +270,7 @@ func TestRender(t *testing.T) {
 // Issue 10 item 6: an organization name stored before validation refused bidi controls must
 // not reach the subject reversed ("Join ‮proC emcA on tokenboard"), nor break its line.
 func TestInviteSubjectCarriesNoBidiOrControl(t *testing.T) {
+	t.Parallel()
 	raw := mustJSON(t, core.InviteMail{OrgName: "\u202eproC emcA\u2066\r\nBcc: x@example.com\u0085",
 		InviterEmail: "owner@example.com", Role: "member", AcceptURL: "https://tb.example/accept/x/"})
 	m, err := email.Render(core.MailInvite, raw)
@@ -287,6 +290,7 @@ func TestInviteSubjectCarriesNoBidiOrControl(t *testing.T) {
 // The token's value must never be in an email: not in the data, and not rendered even if a
 // caller put it there by mistake.
 func TestOrgTokenEmailNeverContainsToken(t *testing.T) {
+	t.Parallel()
 	srv := smtptest.Start(t)
 	outbox := newOutbox()
 	startSender(t, outbox, mustSMTP(t, srv), nil)
@@ -313,6 +317,7 @@ func TestOrgTokenEmailNeverContainsToken(t *testing.T) {
 }
 
 func TestSMTPOutage(t *testing.T) {
+	t.Parallel()
 	srv := smtptest.Start(t)
 	srv.Stop()
 	outbox := newOutbox()
@@ -364,6 +369,7 @@ func TestSMTPOutage(t *testing.T) {
 }
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	s := mail.NewSender(newOutbox(), mail.RenderFunc(email.Render), mail.NewFileTransport(t.TempDir()), "", nil)
 	want := []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second, 80 * time.Second,
 		160 * time.Second, 320 * time.Second, 10 * time.Minute, 10 * time.Minute}
@@ -378,6 +384,7 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestWakeSendsWithoutWaitingForPoll(t *testing.T) {
+	t.Parallel()
 	srv := smtptest.Start(t)
 	outbox := newOutbox()
 	s := startSender(t, outbox, mustSMTP(t, srv), func(s *mail.Sender) { s.PollInterval = time.Hour })
@@ -393,6 +400,7 @@ func TestWakeSendsWithoutWaitingForPoll(t *testing.T) {
 }
 
 func TestUnrenderableMessageDoesNotBlockTheQueue(t *testing.T) {
+	t.Parallel()
 	srv := smtptest.Start(t)
 	outbox := newOutbox()
 	start := time.Now()
@@ -423,6 +431,7 @@ func TestUnrenderableMessageDoesNotBlockTheQueue(t *testing.T) {
 }
 
 func TestFileTransport(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "outbox")
 	tr := mail.NewFileTransport(dir)
 	if !strings.Contains(tr.Describe(), dir) {
@@ -476,6 +485,7 @@ func TestFileTransport(t *testing.T) {
 }
 
 func TestNewSMTPTransport(t *testing.T) {
+	t.Parallel()
 	good := []struct{ url, describe string }{
 		{"smtp://user:s3cret@mail.example.com:587", "smtp://user@mail.example.com:587 (STARTTLS opportunistic)"},
 		{"smtp://mail.example.com", "smtp://mail.example.com:25 (STARTTLS opportunistic)"},

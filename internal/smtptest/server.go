@@ -24,14 +24,21 @@ const (
 
 // Server is an SMTP server on 127.0.0.1 that accepts every message (plain SMTP, no TLS, with
 // optional AUTH PLAIN accepting any credentials) and keeps it in memory. It can be stopped and
-// restarted on the same port to simulate an outage.
+// restarted to simulate an outage.
+//
+// The server holds its listener from start to cleanup, so its address stays its own: a stopped
+// server does not give its port back (another test could take it, and a restart would race for
+// it); it answers every connection with "421 Service not available" and closes it, as an SMTP
+// server shutting down does (RFC 5321, 3.8), which a client sees as a failed delivery to retry.
 type Server struct {
-	t    testing.TB
-	addr string
+	t        testing.TB
+	addr     string
+	listener net.Listener  // held until cleanup
+	accepted chan struct{} // closed when the accept loop has returned
 
 	mu       sync.Mutex
-	srv      *smtp.Server // nil while stopped
-	listener net.Listener
+	srv      *smtp.Server  // nil while stopped
+	queue    *connQueue    // hands accepted connections to srv; nil while stopped
 	served   chan struct{} // closed when srv.Serve has returned
 	messages []Message
 	arrived  chan struct{} // closed and replaced whenever a message arrives
@@ -45,10 +52,20 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatalf("smtptest: listen: %v", err)
 	}
-	s := &Server{t: t, addr: l.Addr().String(), arrived: make(chan struct{})}
-	s.serve(l)
+	return Serve(t, l)
+}
+
+// Serve starts a server on a listener the caller created; the listener is closed and the
+// server shut down when the test ends.
+func Serve(t testing.TB, l net.Listener) *Server {
+	t.Helper()
+	s := &Server{t: t, addr: l.Addr().String(), listener: l, accepted: make(chan struct{}), arrived: make(chan struct{})}
+	s.start()
+	go s.acceptLoop()
 	t.Cleanup(func() {
 		s.Stop()
+		s.listener.Close()
+		<-s.accepted
 		s.mu.Lock()
 		s.closed = true
 		s.mu.Unlock()
@@ -97,52 +114,37 @@ func (s *Server) WaitFor(t testing.TB, n int, timeout time.Duration) []Message {
 	}
 }
 
-// Stop closes the listener and every open connection: clients now get "connection refused",
-// as during an outage. Received messages are kept. Stopping a stopped server does nothing.
+// Stop closes every open connection and answers new ones "421 Service not available": clients
+// fail to deliver, as during an outage. Received messages are kept. Stopping a stopped server
+// does nothing.
 func (s *Server) Stop() {
 	s.mu.Lock()
-	srv, l, served := s.srv, s.listener, s.served
-	s.srv, s.listener = nil, nil
+	srv, q, served := s.srv, s.queue, s.served
+	s.srv, s.queue = nil, nil
 	s.mu.Unlock()
 	if srv == nil {
 		return
 	}
 	_ = srv.Close()
 	// srv.Close only closes the listeners Serve has registered; if Serve has not started yet,
-	// it would go on accepting. Closing the listener ourselves makes it return either way.
-	_ = l.Close()
+	// it would go on accepting. Closing the queue ourselves makes it return either way.
+	_ = q.Close()
 	<-served
 }
 
-// Restart listens again on the same address after Stop, keeping the messages received so far.
-// Restarting a running server does nothing.
+// Restart accepts mail again after Stop, on the same address, keeping the messages received
+// so far. Restarting a running server does nothing.
 func (s *Server) Restart() {
-	s.t.Helper()
 	s.mu.Lock()
 	running := s.srv != nil
 	s.mu.Unlock()
-	if running {
-		return
+	if !running {
+		s.start()
 	}
-	// The port was ours a moment ago; only another process grabbing it in between, or a slow
-	// kernel, makes this fail, so retry briefly before giving up.
-	var (
-		l   net.Listener
-		err error
-	)
-	for range 100 {
-		if l, err = net.Listen("tcp", s.addr); err == nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err != nil {
-		s.t.Fatalf("smtptest: listen again on %s: %v", s.addr, err)
-	}
-	s.serve(l)
 }
 
-func (s *Server) serve(l net.Listener) {
+// start serves SMTP on the connections the accept loop hands over.
+func (s *Server) start() {
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return &session{server: s}, nil
 	}))
@@ -153,16 +155,76 @@ func (s *Server) serve(l net.Listener) {
 	srv.MaxMessageBytes = 10 << 20
 	srv.MaxRecipients = 100
 	srv.ErrorLog = logger{s}
+	q := &connQueue{addr: s.listener.Addr(), conns: make(chan net.Conn), done: make(chan struct{})}
 	served := make(chan struct{})
 	s.mu.Lock()
-	s.srv, s.listener, s.served = srv, l, served
+	s.srv, s.queue, s.served = srv, q, served
 	s.mu.Unlock()
 	go func() {
 		defer close(served)
-		if err := srv.Serve(l); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+		if err := srv.Serve(q); err != nil && !errors.Is(err, smtp.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			logger{s}.Printf("serve: %v", err)
 		}
 	}()
+}
+
+// acceptLoop takes every connection on the listener until cleanup closes it, and gives it to
+// the running SMTP server, or refuses it while the server is stopped.
+func (s *Server) acceptLoop() {
+	defer close(s.accepted)
+	for {
+		c, err := s.listener.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		q := s.queue
+		s.mu.Unlock()
+		if q == nil || !q.offer(c) {
+			go refuse(c)
+		}
+	}
+}
+
+// refuse answers a connection as a server that is shutting down does, and closes it.
+func refuse(c net.Conn) {
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c, "421 4.3.2 localhost Service not available (smtptest server stopped)\r\n")
+	c.Close()
+}
+
+// connQueue is the net.Listener the SMTP server serves: the connections the accept loop offers.
+type connQueue struct {
+	addr  net.Addr
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+func (q *connQueue) Accept() (net.Conn, error) {
+	select {
+	case c := <-q.conns:
+		return c, nil
+	case <-q.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (q *connQueue) Close() error {
+	q.once.Do(func() { close(q.done) })
+	return nil
+}
+
+func (q *connQueue) Addr() net.Addr { return q.addr }
+
+// offer hands c to the server; false if the queue was closed first.
+func (q *connQueue) offer(c net.Conn) bool {
+	select {
+	case q.conns <- c:
+		return true
+	case <-q.done:
+		return false
+	}
 }
 
 func (s *Server) add(m Message) {

@@ -2,6 +2,7 @@ package smtptest_test
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"runtime"
 	"strings"
@@ -56,6 +57,7 @@ func mustSend(t *testing.T, addr string, auth sasl.Client, to string, msg string
 }
 
 func TestServerCollectsAndDecodes(t *testing.T) {
+	t.Parallel()
 	s := smtptest.Start(t)
 	if !strings.HasPrefix(s.Addr(), "127.0.0.1:") || s.URL() != "smtp://user:pass@"+s.Addr() {
 		t.Fatalf("Addr() = %q, URL() = %q", s.Addr(), s.URL())
@@ -89,14 +91,28 @@ func TestServerCollectsAndDecodes(t *testing.T) {
 }
 
 func TestServerStopAndRestart(t *testing.T) {
+	t.Parallel()
 	s := smtptest.Start(t)
 	mustSend(t, s.Addr(), nil, "b@example.com", "Subject: one\r\n\r\n1\r\n")
 	s.WaitFor(t, 1, 10*time.Second)
 
 	s.Stop()
-	if c, err := net.Dial("tcp", s.Addr()); err == nil {
+	// Stopped, the server keeps its address and answers as a server shutting down does.
+	if c, err := net.Dial("tcp", s.Addr()); err != nil {
+		t.Fatalf("a stopped server gave its address up: %v", err)
+	} else {
+		greeting, _ := io.ReadAll(c)
 		c.Close()
-		t.Fatal("a stopped server still accepts connections")
+		if !strings.HasPrefix(string(greeting), "421 ") {
+			t.Fatalf("a stopped server greets with %q, want 421 (service not available)", greeting)
+		}
+	}
+	if c, err := smtp.Dial(s.Addr()); err == nil {
+		err = c.Hello("localhost")
+		c.Close()
+		if err == nil {
+			t.Fatal("an SMTP client got through to a stopped server")
+		}
 	}
 	s.Stop() // idempotent
 
@@ -110,6 +126,7 @@ func TestServerStopAndRestart(t *testing.T) {
 }
 
 func TestWaitForFailsClearly(t *testing.T) {
+	t.Parallel()
 	s := smtptest.Start(t)
 	ft := &fakeTB{TB: t}
 	done := make(chan struct{})

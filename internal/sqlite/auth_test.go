@@ -3,14 +3,12 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
-	"io"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tokenboard/tokenboard/internal/core"
-	"github.com/tokenboard/tokenboard/internal/demo"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
 	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
 )
@@ -45,19 +43,15 @@ func (c *testClock) Advance(d time.Duration) {
 func openTestDB(t *testing.T) *testDB {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "tokenboard.db")
-	db, err := sqlite.Open(context.Background(), path)
+	db, err := sqlitetest.OpenDemo(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	clock := &testClock{now: time.Now().UTC()}
 	db.Now = clock.Now
-	db.PasswordCost = 4
 	db.BaseURL = "http://x"
 	op := core.WithActor(context.Background(), core.Actor{Operator: true, IP: "test"})
-	if err := demo.Seed(op, db, "password-1234", io.Discard); err != nil {
-		t.Fatal(err)
-	}
 	fx, err := sqlitetest.New(db, path)
 	if err != nil {
 		t.Fatal(err)
@@ -107,6 +101,7 @@ func (d *testDB) org(t *testing.T, slug string) *core.Org {
 }
 
 func TestAuthenticateToken(t *testing.T) {
+	t.Parallel()
 	d := openTestDB(t)
 	ctx := context.Background()
 
@@ -175,6 +170,7 @@ func TestAuthenticateToken(t *testing.T) {
 }
 
 func TestMemberRoleFollowsEveryChange(t *testing.T) {
+	t.Parallel()
 	d := openTestDB(t)
 	ctx := context.Background()
 	acme, member := d.org(t, "acme"), d.user(t, "member@acme.test")
@@ -218,6 +214,7 @@ func TestMemberRoleFollowsEveryChange(t *testing.T) {
 // checked before: an org or integration token acts only in its own organization and within
 // its scopes; a user token within its scopes and its user's role.
 func TestAuthorizeTokenActors(t *testing.T) {
+	t.Parallel()
 	d := openTestDB(t)
 	acme, globex := d.org(t, "acme"), d.org(t, "globex")
 	web := core.NewRelease{Version: "1.0", Projects: []string{"web"}}
@@ -257,6 +254,7 @@ func TestAuthorizeTokenActors(t *testing.T) {
 }
 
 func TestReleases(t *testing.T) {
+	t.Parallel()
 	d := openTestDB(t)
 	acme := d.org(t, "acme")
 	ctx := core.WithActor(context.Background(), core.Actor{User: d.user(t, "member@acme.test"), IP: "test"})
@@ -309,6 +307,7 @@ func TestReleases(t *testing.T) {
 }
 
 func TestSaveTokenUses(t *testing.T) {
+	t.Parallel()
 	d := openTestDB(t)
 	ctx := context.Background()
 	acme := d.org(t, "acme")

@@ -140,6 +140,7 @@ func call(t *testing.T, db *sqlite.DB, name string, actor core.Actor, args []any
 // arguments). A new method fails the test until it is given arguments here or a reason in
 // notAuthorized.
 func TestEveryOrgMethodAuthorizes(t *testing.T) {
+	t.Parallel()
 	var names []string
 	for _, svc := range orgServices {
 		for i := range svc.NumMethod() {

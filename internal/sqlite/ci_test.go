@@ -45,6 +45,7 @@ const (
 )
 
 func TestCIStore(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	acme, globex := app.Org(t, "acme"), app.Org(t, "globex")
 	member := app.As(t, "member@acme.test")

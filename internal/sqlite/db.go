@@ -48,6 +48,9 @@ type DB struct {
 
 	// writeTurn is held by the one transaction that writes: its capacity is 1.
 	writeTurn chan struct{}
+	// dummyOnce computes dummyHash, the unknown-email hash at a PasswordCost not the default.
+	dummyOnce sync.Once
+	dummyHash []byte
 	// queuedMail holds the transactions (*sql.Tx) that queued mail, until they end.
 	queuedMail sync.Map
 	// caches are the Caches decorating this store, which its writes invalidate (authcache.go).

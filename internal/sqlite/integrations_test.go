@@ -66,6 +66,7 @@ func auditCount(t *testing.T, app *apptest.App, event string) int {
 }
 
 func TestIntegrationCreate(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	acme := app.Org(t, "acme")
 
@@ -119,6 +120,7 @@ func TestIntegrationCreate(t *testing.T) {
 }
 
 func TestIntegrationPermissions(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	acme := app.Org(t, "acme")
 	i, _ := mustCreateIntegration(t, app, "owner@acme.test", "acme", "Checker", eventRead)
@@ -193,6 +195,7 @@ func TestIntegrationPermissions(t *testing.T) {
 }
 
 func TestIntegrationScopeEscalation(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	acme := app.Org(t, "acme")
 	orgAdmin, _ := core.Permissions{"org": core.Admin}.Scopes()
@@ -241,6 +244,7 @@ func TestIntegrationScopeEscalation(t *testing.T) {
 }
 
 func TestIntegrationUpdate(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	acme := app.Org(t, "acme")
 	owner := app.As(t, "owner@acme.test")
@@ -279,6 +283,7 @@ func TestIntegrationUpdate(t *testing.T) {
 }
 
 func TestIntegrationTokens(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	acme := app.Org(t, "acme")
 	owner := app.As(t, "owner@acme.test")
@@ -376,6 +381,7 @@ func TestIntegrationTokens(t *testing.T) {
 }
 
 func TestIntegrationDelete(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	acme := app.Org(t, "acme")
 	owner := app.As(t, "owner@acme.test")

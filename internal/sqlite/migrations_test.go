@@ -18,6 +18,7 @@ import (
 // run in file-name order, so a gap filled later (a new 0004 after 0006 has run) would run in
 // one order on old databases and another on new ones.
 func TestMigrationNumbering(t *testing.T) {
+	t.Parallel()
 	names, err := fs.Glob(migrations, "migrations/*")
 	if err != nil {
 		t.Fatal(err)
@@ -55,6 +56,7 @@ func TestMigrationNumbering(t *testing.T) {
 // TestMigrationUnderLegacyName checks that a database which applied a migration under its
 // old name does not run it again.
 func TestMigrationUnderLegacyName(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "legacy.db"))
 	if err != nil {
@@ -83,6 +85,7 @@ func TestMigrationUnderLegacyName(t *testing.T) {
 // token of each kind (and revoked ones), and checks that one table holds them after it: the
 // same ids per kind, the same live or revoked state.
 func TestTokensMigrationKeepsIdsAndRevocations(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
 	db, err := Open(ctx, path)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestOrgTokenService(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	acme := app.Org(t, "acme")
 	member := app.As(t, "member@acme.test")

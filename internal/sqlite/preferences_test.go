@@ -10,6 +10,7 @@ import (
 // TestThemeIsTheUsersOwn: the theme is "system" until chosen, kept per user, changed only by
 // its user, and limited to the three choices.
 func TestThemeIsTheUsersOwn(t *testing.T) {
+	t.Parallel()
 	s := mustOpen(t)
 	owner, member := s.as(t, "owner@acme.test"), s.as(t, "member@acme.test")
 	ownerUser, err := core.UserFrom(owner)

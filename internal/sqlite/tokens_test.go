@@ -12,6 +12,7 @@ import (
 // revoked token keeps its row with when, by whom and why, fails authentication, and leaves
 // the lists.
 func TestRevocationKeepsTheRowForEveryKind(t *testing.T) {
+	t.Parallel()
 	d := openTestDB(t)
 	ctx := context.Background()
 	acme := d.org(t, "acme")

@@ -12,9 +12,27 @@ import (
 
 const defaultPasswordCost = 11
 
-// dummyHash is compared against when the email is unknown, so that a wrong email and a wrong
-// password take about the same time and cannot be told apart.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("tokenboard-timing-equalizer"), defaultPasswordCost)
+// dummyPassword's hash is compared against when the email is unknown, so that a wrong email
+// and a wrong password take about the same time and cannot be told apart.
+const dummyPassword = "tokenboard-timing-equalizer"
+
+// dummyHash is dummyPassword's bcrypt hash at defaultPasswordCost (TestDummyHashCost checks
+// both), written out rather than computed at start-up: computing it cost every program and test
+// binary that links this package a bcrypt run at the real cost, seconds under the race detector.
+var dummyHash = []byte("$2a$11$0sayeqkaFoxU/k56EfhVuuC2DFK8Lsj9lm6Koy7YVbXuY2ZGAkhca")
+
+// unknownEmailHash is the hash an unknown email's password is compared against: dummyPassword
+// at the cost this store hashes passwords with, so both answers cost the same here too when
+// PasswordCost is not the default (tests use the cheapest).
+func (db *DB) unknownEmailHash() []byte {
+	if db.PasswordCost == defaultPasswordCost {
+		return dummyHash
+	}
+	db.dummyOnce.Do(func() {
+		db.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(dummyPassword), db.PasswordCost)
+	})
+	return db.dummyHash
+}
 
 // userColumns are the columns of a core.User. The password hash is not among them: it stays
 // in this package, read only by passwordHash and credentialsByEmail for the three methods that
@@ -86,7 +104,7 @@ func (db *DB) Authenticate(ctx context.Context, email, password string) (*core.U
 	invalid := core.Errorf(core.EUNAUTHORIZED, "Incorrect email or password.")
 	u, hash, err := db.credentialsByEmail(ctx, strings.TrimSpace(email))
 	if core.ErrorCode(err) == core.ENOTFOUND {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		bcrypt.CompareHashAndPassword(db.unknownEmailHash(), []byte(password))
 		return nil, invalid
 	} else if err != nil {
 		return nil, err

@@ -5,18 +5,15 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"io"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/tokenboard/tokenboard/internal/core"
-	"github.com/tokenboard/tokenboard/internal/demo"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
+	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
 )
 
 // store is a fresh database with the demo organizations, and its file for raw inspection.
@@ -28,17 +25,12 @@ type store struct {
 func mustOpen(t *testing.T) *store {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "tokenboard.db")
-	db, err := sqlite.Open(context.Background(), path)
+	db, err := sqlitetest.OpenDemo(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	db.PasswordCost = bcrypt.MinCost
 	db.BaseURL = "http://tokenboard.test/"
-	op := core.WithActor(context.Background(), core.Actor{Operator: true, IP: "console"})
-	if err := demo.Seed(op, db, demo.Password, io.Discard); err != nil {
-		t.Fatal(err)
-	}
 	return &store{DB: db, path: path}
 }
 
@@ -127,6 +119,7 @@ func mustScopes(t *testing.T, names ...string) core.ScopeSet {
 var userTokenFormat = regexp.MustCompile(`^sntryu_[0-9a-f]{64}$`)
 
 func TestCreateUserToken(t *testing.T) {
+	t.Parallel()
 	t.Run("StoresOnlyTheHashAndTheLastFour", func(t *testing.T) {
 		s := mustOpen(t)
 		ctx := s.as(t, "member@acme.test")
@@ -229,6 +222,7 @@ func TestCreateUserToken(t *testing.T) {
 }
 
 func TestUserTokensBelongToTheirUserOnly(t *testing.T) {
+	t.Parallel()
 	s := mustOpen(t)
 	owner, member := s.as(t, "owner@acme.test"), s.as(t, "member@acme.test")
 	tok, plain := s.mustCreate(t, member, core.NewUserToken{Name: "mine", Scopes: mustScopes(t, "org:read")})
@@ -255,6 +249,7 @@ func TestUserTokensBelongToTheirUserOnly(t *testing.T) {
 }
 
 func TestRenameUserToken(t *testing.T) {
+	t.Parallel()
 	s := mustOpen(t)
 	ctx := s.as(t, "member@acme.test")
 	tok, _ := s.mustCreate(t, ctx, core.NewUserToken{Name: "old", Scopes: mustScopes(t, "org:read")})
@@ -289,6 +284,7 @@ func TestRenameUserToken(t *testing.T) {
 }
 
 func TestRevokeUserToken(t *testing.T) {
+	t.Parallel()
 	s := mustOpen(t)
 	ctx := s.as(t, "member@acme.test")
 	tok, plain := s.mustCreate(t, ctx, core.NewUserToken{Scopes: mustScopes(t, "org:read")})
@@ -318,6 +314,7 @@ func TestRevokeUserToken(t *testing.T) {
 }
 
 func TestUserTokenExpiry(t *testing.T) {
+	t.Parallel()
 	s := mustOpen(t)
 	ctx := s.as(t, "member@acme.test")
 	start := time.Now().UTC()
@@ -354,6 +351,7 @@ func (s *store) effectiveIn(t *testing.T, p *core.Principal, orgID int64) core.S
 }
 
 func TestUserTokenActsWithinItsUsersCurrentRole(t *testing.T) {
+	t.Parallel()
 	s := mustOpen(t)
 	owner := s.as(t, "owner@acme.test")
 	acme, err := s.OrgBySlug(owner, "acme")
@@ -393,6 +391,7 @@ func TestUserTokenActsWithinItsUsersCurrentRole(t *testing.T) {
 }
 
 func TestUserTokenEventsGoToTheUsersSecurityLog(t *testing.T) {
+	t.Parallel()
 	s := mustOpen(t)
 	ctx := s.as(t, "member@acme.test")
 	tok, plain := s.mustCreate(t, ctx, core.NewUserToken{Name: "ci", Scopes: mustScopes(t, "org:read")})

@@ -61,6 +61,7 @@ func rawHandle(t *testing.T, path string) *sql.DB {
 // Invalidate, and the store's own writes, drop it. A row changed behind the store's back (and
 // not reported) shows which: the cache keeps answering with what it read before.
 func TestCacheKeptByLastUseAndMailWrites(t *testing.T) {
+	t.Parallel()
 	db, path, owner, _ := openSeeded(t)
 	ctx := context.Background()
 	c := NewCache(db)
@@ -128,6 +129,7 @@ func TestCacheKeptByLastUseAndMailWrites(t *testing.T) {
 // (which Echo's Recover would catch) leaves neither SQLite's write lock nor the write turn
 // held.
 func TestPanicInTransactionReleasesTheWriteLock(t *testing.T) {
+	t.Parallel()
 	db, path, _, _ := openSeeded(t)
 	ctx := context.Background()
 	db.WriteWait = 50 * time.Millisecond
@@ -163,7 +165,9 @@ func TestPanicInTransactionReleasesTheWriteLock(t *testing.T) {
 // do not: the sender is woken once per transaction that queued mail, after that transaction's
 // mail can be read, and never by one that queued none.
 func TestMailWakeUpIsPerTransaction(t *testing.T) {
+	t.Parallel()
 	db, _, _, member := openSeeded(t)
+	db.WriteWait = time.Hour // whatever the machine's load, every write waits its turn
 	ctx := context.Background()
 	tok, _, err := db.CreateUserToken(member, core.NewUserToken{Scopes: core.NewScopeSet(core.ScopeOrgRead)})
 	if err != nil {
@@ -221,6 +225,7 @@ func must[T any](v T, err error) T {
 // holds the lock past the deadline (the old failure: busy_timeout ran out and the API
 // answered 500 "database is locked"), a write is unavailable.
 func TestConcurrentWritersTakeTurns(t *testing.T) {
+	t.Parallel()
 	const writers, each = 64, 5
 	run := func(t *testing.T, db *DB, as context.Context) (ok, unavailable int) {
 		var mu sync.Mutex

@@ -50,6 +50,7 @@ func (s *fakeStore) last() []core.TokenUse {
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func TestRecorderKeepsTheLatestUsePerToken(t *testing.T) {
+	t.Parallel()
 	store := &fakeStore{}
 	r := NewRecorder(store, quiet)
 	t0 := time.Unix(1_700_000_000, 0)
@@ -83,6 +84,7 @@ func TestRecorderKeepsTheLatestUsePerToken(t *testing.T) {
 }
 
 func TestRecorderKeepsUsesWhenSavingFails(t *testing.T) {
+	t.Parallel()
 	store := &fakeStore{failing: true}
 	r := NewRecorder(store, quiet)
 	t0 := time.Unix(1_700_000_000, 0)
@@ -103,6 +105,7 @@ func TestRecorderKeepsUsesWhenSavingFails(t *testing.T) {
 }
 
 func TestRecorderRunSavesPeriodically(t *testing.T) {
+	t.Parallel()
 	store := &fakeStore{saved: make(chan struct{}, 1)}
 	r := NewRecorder(store, quiet)
 	r.Interval = time.Millisecond

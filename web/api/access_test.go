@@ -71,6 +71,7 @@ const (
 // its user's role, org tokens on org:ci routes of their own organization only, integration
 // tokens with their integration's scopes in their own organization.
 func TestAPIAccessTable(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	principals := accessPrincipals(t, app)
 	setupAccessFixtures(t, app, len(principals))

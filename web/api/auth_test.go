@@ -27,6 +27,7 @@ func apiGet(t *testing.T, app *apptest.App, path, authorization string) *apptest
 // TestAPIUnauthorizedMessages checks every 401 of SPEC 5, byte for byte, with Sentry's
 // WWW-Authenticate header.
 func TestAPIUnauthorizedMessages(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	orgToken := app.MintOrgToken(t, "acme", "CI")
 	revokedOrgToken := app.MintOrgToken(t, "acme", "Old CI")
@@ -124,6 +125,7 @@ func TestAPIUnauthorizedMessages(t *testing.T) {
 // removing or demoting its user, refuse the very next request, although the previous answer
 // was cached.
 func TestAPIChangesTakeEffectOnTheNextRequest(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	acme := app.Org(t, "acme")
 	owner := app.As(t, "owner@acme.test")
@@ -225,6 +227,7 @@ func mustUser(t *testing.T, app *apptest.App, email string) *core.User {
 // TestAPISessionNeedsCSRFOnUnsafeMethods checks that the session authenticates the API for
 // the dashboard's own scripts, and that a request it did not send (no CSRF token) is refused.
 func TestAPISessionNeedsCSRFOnUnsafeMethods(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	owner := app.LoginAs(t, "owner@acme.test")
 	put := func(header map[string]string) *apptest.Response {

@@ -19,6 +19,7 @@ func apiTokenPath(slug string, id int64) string {
 const msgPermissionDenied = `{"detail":"You do not have permission to perform this action."}`
 
 func TestAPIIntegrationTokens(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	owner := app.LoginAs(t, "owner@acme.test")
 	fx := app.CreateIntegration(t, "owner@acme.test", "acme", "API Bot")

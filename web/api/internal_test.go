@@ -16,6 +16,7 @@ import (
 // internal error before its handler runs. (web's TestAPIScopeTableMatchesTheRoutes checks
 // the other direction: every entry of the table is a registered route.)
 func TestAuthorizeFailsClosed(t *testing.T) {
+	t.Parallel()
 	s := New(Config{})
 	e := echo.New()
 	c := e.NewContext(httptest.NewRequest(http.MethodPatch, "/api/0/organizations/acme/", nil), httptest.NewRecorder())

@@ -14,6 +14,7 @@ import (
 // the batched flush records when, and for an org token creating or updating a release, in
 // which project.
 func TestAPILastUsed(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	tokens := map[string]string{
 		"org":         app.MintOrgToken(t, "acme", "CI"),

@@ -17,6 +17,7 @@ const apiTokens = "/api/0/organizations/acme/org-auth-tokens/"
 func apiToken(id string) string { return apiTokens + id + "/" }
 
 func TestOrgTokenAPIEnforcesEveryRole(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	type want struct{ list, create, get, rename, revoke int }
 	cases := []struct {
@@ -101,6 +102,7 @@ func TestOrgTokenAPIEnforcesEveryRole(t *testing.T) {
 }
 
 func TestOrgTokenAPI(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	c := app.LoginAs(t, apptest.AcmeMember)
 	owner := app.LoginAs(t, apptest.AcmeOwner)

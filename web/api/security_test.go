@@ -11,6 +11,7 @@ import (
 // A browser sends cached Basic credentials (behind a proxy, say) on its own: such a request
 // must neither skip the CSRF check nor be answered by the session cookie.
 func TestNonBearerAuthorizationDoesNotBypassCSRFOrUseTheSession(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	c := app.LoginAs(t, "owner@acme.test")
 	mint := func(headers map[string]string, withToken bool) int {

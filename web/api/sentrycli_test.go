@@ -3,9 +3,7 @@ package api_test
 import (
 	"bytes"
 	"errors"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,29 +14,11 @@ import (
 // These tests run the real sentry-cli (the @sentry/cli npm package, which ships the binary)
 // against a running tokenboard: the tokens minted here must work with Sentry's own client.
 
-// sentryCLI finds the sentry-cli binary: $TOKENBOARD_SENTRY_CLI (set by `make test`), or the
-// npm package installed at the module root.
+// sentryCLI finds the sentry-cli binary (apptest.Tool: $TOKENBOARD_SENTRY_CLI, set by `make test`,
+// or the npm package at the module root); without it the test is skipped, or fails under `make test`.
 func sentryCLI(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("TOKENBOARD_SENTRY_CLI"); p != "" {
-		return p
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			p := filepath.Join(dir, "node_modules", "@sentry", "cli-linux-x64", "bin", "sentry-cli")
-			if _, err := os.Stat(p); err != nil {
-				t.Fatalf("sentry-cli is not installed (%v): run `make test`, which installs the "+
-					"@sentry/cli-linux-x64 npm package, or set TOKENBOARD_SENTRY_CLI", err)
-			}
-			return p
-		}
-	}
-	t.Fatal("module root not found")
-	return ""
+	return apptest.Tool(t, "sentry-cli", apptest.SentryCLIHint)
 }
 
 // cliResult is one sentry-cli run.
@@ -86,6 +66,7 @@ func mustCLI(t *testing.T, token string, args ...string) string {
 }
 
 func TestSentryCLIWithOrgToken(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	// The token alone: its payload carries the server's URL and the organization.
 	token := app.MintOrgToken(t, "acme", "CI")
@@ -163,6 +144,7 @@ func checkInfoFails(t *testing.T, token string, detail string, args ...string) {
 }
 
 func TestSentryCLIWithUserToken(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	token := app.MintUserToken(t, "member@acme.test",
 		core.NewScopeSet(core.ScopeOrgRead, core.ScopeProjectRead, core.ScopeProjectReleases), nil)

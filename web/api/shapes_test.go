@@ -39,6 +39,7 @@ func checkIDString(t *testing.T, field string, v any) {
 // TestAPIShapesAreSentrys checks the fields clients rely on: ids as strings, ISO dates, the
 // organization flags sentry-cli requires, a project's team, a member's user.
 func TestAPIShapesAreSentrys(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	owner := app.MintUserToken(t, "owner@acme.test", userTokenScopes, nil)
 
@@ -116,6 +117,7 @@ func TestAPIShapesAreSentrys(t *testing.T) {
 // TestAPIPaginationIsSentrys walks a list one item per page through the Link header, as
 // sentry-cli does.
 func TestAPIPaginationIsSentrys(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	token := app.MintOrgToken(t, "acme", "CI")
 	base := app.URL + "/api/0/organizations/acme/projects/"
@@ -157,6 +159,7 @@ func TestAPIPaginationIsSentrys(t *testing.T) {
 // TestAPIReleases checks the release endpoints beyond access: Sentry's get-or-create, the
 // version rules, projects by slug or id, finalizing, versions that need escaping in URLs.
 func TestAPIReleases(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	token := app.MintOrgToken(t, "acme", "CI")
 	// The body is sent as it is, malformed JSON included.
@@ -253,6 +256,7 @@ func TestAPIReleases(t *testing.T) {
 
 // TestAPIErrorsAreJSON checks that refusals the router or the body limit make are JSON too.
 func TestAPIErrorsAreJSON(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	token := app.MintOrgToken(t, "acme", "CI")
 
@@ -295,6 +299,7 @@ func itoa64(n int64) string {
 // TestAPIChunkedBodyTooLarge sends an oversized body without a Content-Length: the body limit
 // still answers 413 in JSON.
 func TestAPIChunkedBodyTooLarge(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	token := app.MintOrgToken(t, "acme", "CI")
 	body := io.MultiReader(strings.NewReader(`{"version":"`), strings.NewReader(strings.Repeat("x", 2<<20)), strings.NewReader(`"}`))

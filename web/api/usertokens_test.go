@@ -16,6 +16,7 @@ var userTokenPattern = regexp.MustCompile(`sntryu_[0-9a-f]{64}`)
 type apiError map[string]any
 
 func TestUserTokensAPI(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	member := app.LoginAs(t, "member@acme.test")
 

@@ -15,6 +15,7 @@ import (
 // token ci-upload"), the log filters by event (the select applies at once), and times show in
 // the viewer's time zone with UTC as the tooltip.
 func TestBrowserAuditLogReadsAsSentencesInLocalTime(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	app.CreateOrgToken(t, apptest.AcmeOwner, "acme", "ci-upload")
 	app.CreateIntegration(t, apptest.AcmeOwner, "acme", "Deploy Bot")

@@ -16,6 +16,7 @@ import (
 )
 
 func TestSignIn(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 
 	t.Run("WrongPasswordAndUnknownEmailGetTheSameMessage", func(t *testing.T) {
@@ -84,6 +85,7 @@ func TestSignIn(t *testing.T) {
 }
 
 func TestSignUpValidatesAndKeepsInput(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	c := app.Client(t)
 	r := c.PostForm("/auth/register/", url.Values{"name": {"Nina"}, "email": {"not-an-email"}, "password": {"short"}})
@@ -102,6 +104,7 @@ func TestSignUpValidatesAndKeepsInput(t *testing.T) {
 }
 
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	c := app.LoginAs(t, "owner@acme.test")
 	create := url.Values{"name": {"Evil Corp"}, "slug": {"evil"}}
@@ -147,6 +150,7 @@ func TestCSRF(t *testing.T) {
 }
 
 func TestMemberRules(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	ctx := context.Background()
 	acme := app.Org(t, "acme")
@@ -240,6 +244,7 @@ func TestMemberRules(t *testing.T) {
 }
 
 func TestInvitationSurvivesSMTPOutage(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	app.SMTP.Stop()
 	owner := app.LoginAs(t, "owner@acme.test")
@@ -298,6 +303,7 @@ func TestInvitationSurvivesSMTPOutage(t *testing.T) {
 // member, sign in as that member, who cannot change roles (and whose forged POST is refused),
 // and sign out.
 func TestBrowserSignUpCreateOrgAddMember(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	ctx := apptest.Browser(t)
 	err := chromedp.Do(ctx,

@@ -12,6 +12,7 @@ import (
 // TestScreensHaveOneH1ThenH2s checks the heading outline of every settings screen: the main
 // content opens with its one h1, and panel titles are h2s after it, never bare divs.
 func TestScreensHaveOneH1ThenH2s(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	owner := app.LoginAs(t, apptest.AcmeOwner)
 	fx := app.CreateIntegration(t, apptest.AcmeOwner, "acme", "Outline")
@@ -43,6 +44,7 @@ func TestScreensHaveOneH1ThenH2s(t *testing.T) {
 // TestWebhookEventsAreAGroupWithTheirError checks that the event checkboxes are one fieldset,
 // named by a legend, that points screen readers at its help and at the error when there is one.
 func TestWebhookEventsAreAGroupWithTheirError(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	owner := app.LoginAs(t, apptest.AcmeOwner)
 	page := owner.Get("/settings/acme/developer-settings/new-internal/")

@@ -62,6 +62,7 @@ func tokensPanel(t *testing.T, ctx context.Context) string {
 }
 
 func TestBrowserOwnerManagesAnIntegrationsTokens(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	ctx := apptest.Browser(t)
 	app.BrowserLogin(t, ctx, "owner@acme.test")

@@ -20,6 +20,7 @@ func integrationExists(t *testing.T, app *apptest.App, slug string) bool {
 const devSettings = "/settings/acme/developer-settings/"
 
 func TestIntegrationScreensEveryRoleEveryAction(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	clients := map[string]*apptest.Client{}
 	for _, email := range apptest.Roles {
@@ -138,6 +139,7 @@ func TestIntegrationScreensEveryRoleEveryAction(t *testing.T) {
 }
 
 func TestIntegrationScreensRefuseForgedRequests(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	owner := app.LoginAs(t, "owner@acme.test")
 	fx := app.CreateIntegration(t, "owner@acme.test", "acme", "Target")
@@ -242,6 +244,7 @@ func TestIntegrationScreensRefuseForgedRequests(t *testing.T) {
 }
 
 func TestIntegrationFormRules(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	owner := app.LoginAs(t, "owner@acme.test")
 	manager := app.LoginAs(t, "manager@acme.test")

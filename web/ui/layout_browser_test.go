@@ -22,6 +22,7 @@ func evalInto[T any](t *testing.T, ctx context.Context, expr string, into *T) {
 // TestBrowserBillingMemberIsToldTheirOrganizationAndRole: bug 3. A billing member used to
 // read "You are not a member of any organization yet."
 func TestBrowserBillingMemberIsToldTheirOrganizationAndRole(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	ctx := apptest.Browser(t)
 	app.BrowserLogin(t, ctx, apptest.AcmeBilling)
@@ -40,6 +41,7 @@ func TestBrowserBillingMemberIsToldTheirOrganizationAndRole(t *testing.T) {
 // TestBrowserReadOnlyIntegrationSettingsLookDisabled: bug 5. Admins and members see the
 // settings visibly disabled, with a line saying why.
 func TestBrowserReadOnlyIntegrationSettingsLookDisabled(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	i := app.CreateIntegration(t, apptest.AcmeOwner, "acme", "Deploy Bot")
 	page := app.URL + devSettings + i.Slug + "/"
@@ -80,6 +82,7 @@ func TestBrowserReadOnlyIntegrationSettingsLookDisabled(t *testing.T) {
 // Issue & Event and a webhook URL, the alert rule action a webhook URL; the options are
 // disabled live with Sentry's reason as the tooltip, and the server still refuses.
 func TestBrowserWebhookOptionsNeedTheirPrerequisites(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	ctx := apptest.Browser(t)
 	app.BrowserLogin(t, ctx, apptest.AcmeOwner)
@@ -152,6 +155,7 @@ func TestBrowserWebhookOptionsNeedTheirPrerequisites(t *testing.T) {
 // TestBrowserFocusGoesToNameThenToTheFirstInvalidField: bug 7 on the integration and
 // organization forms.
 func TestBrowserFocusGoesToNameThenToTheFirstInvalidField(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	ctx := apptest.Browser(t)
 	app.BrowserLogin(t, ctx, apptest.AcmeOwner)
@@ -184,6 +188,7 @@ func TestBrowserFocusGoesToNameThenToTheFirstInvalidField(t *testing.T) {
 // TestBrowserErrorPagesKeepTheShell: bug 10. A signed-in user's 403 and 404 keep the
 // navigation and Sign Out; a disabled button has one tooltip, not ours and the browser's.
 func TestBrowserErrorPagesKeepTheShell(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	for _, tc := range []struct{ who, path, heading string }{
 		{apptest.AcmeOwner, "/settings/no-such-org/", "Page Not Found"},

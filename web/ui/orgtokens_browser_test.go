@@ -46,6 +46,7 @@ func do(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.V
 }
 
 func TestBrowserOrgTokenIsShownOnceAndOnlyAnOwnerRevokes(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	list := app.URL + tokensPath("acme")
 

@@ -58,6 +58,7 @@ func recipients(msgs []smtptest.Message) []string {
 }
 
 func TestOrgTokenCreationEmailsEveryOwner(t *testing.T) {
+	t.Parallel()
 	t.Run("BothOwnersAndNobodyElse", func(t *testing.T) {
 		app := apptest.Start(t)
 		token := createThroughForm(t, app.LoginAs(t, apptest.AcmeMember), `Tom's "CI" token`)

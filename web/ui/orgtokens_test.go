@@ -24,6 +24,7 @@ func tokenPath(org string, id int64) string {
 }
 
 func TestOrgTokenScreensEnforceEveryRole(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	type want struct{ list, newPage, create, rename, revoke int }
 	const login = 1 // a 303 to the sign-in page, where anonymous visitors are sent
@@ -82,6 +83,7 @@ func TestOrgTokenScreensEnforceEveryRole(t *testing.T) {
 }
 
 func TestOrgTokenForgedRequestsAreRefused(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	acme, globex := app.Org(t, "acme"), app.Org(t, "globex")
 	countTokens := func(orgID int64) int {
@@ -182,6 +184,7 @@ func TestOrgTokenForgedRequestsAreRefused(t *testing.T) {
 }
 
 func TestOrgTokenCreateShowsTheTokenOnceAndValidates(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	c := app.LoginAs(t, apptest.AcmeMember)
 
@@ -309,6 +312,7 @@ func mustOnlyTokenID(t *testing.T, app *apptest.App, name string) int64 {
 }
 
 func TestOrgTokenListIsOrderedAndPaginated(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	acme := app.Org(t, "acme")
 	now := time.Now()
@@ -374,6 +378,7 @@ func TestOrgTokenListIsOrderedAndPaginated(t *testing.T) {
 }
 
 func TestOrgTokenAuditLog(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	member := app.LoginAs(t, apptest.AcmeMember)
 	r := member.PostForm(tokensPath("acme")+"new-token/", url.Values{"name": {"audited"}})

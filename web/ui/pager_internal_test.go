@@ -3,6 +3,7 @@ package ui
 import "testing"
 
 func TestPagerSummarySaysOfHowMany(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		pageNo, shown, total int
 		want                 string

@@ -59,6 +59,7 @@ func phoneFixtures(t *testing.T, app *apptest.App) (integration string, orgToken
 // for every screen as every demo role (their 403 and 404 pages included), and for the
 // signed-out screens.
 func TestBrowserNoScreenScrollsSidewaysOnAPhone(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	integration, orgTokenID := phoneFixtures(t, app)
 	org := "/settings/acme/"
@@ -96,6 +97,7 @@ func TestBrowserNoScreenScrollsSidewaysOnAPhone(t *testing.T) {
 // top of every page on a phone; Menu opens and closes it, and the plain link to #sidebar
 // (what works without JavaScript) shows it too. On a desktop it stays in place.
 func TestBrowserSidebarCollapsesBehindTheMenuButtonOnAPhone(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	ctx := apptest.Browser(t)
 	app.BrowserLogin(t, ctx, apptest.AcmeOwner)
@@ -136,6 +138,7 @@ func TestBrowserSidebarCollapsesBehindTheMenuButtonOnAPhone(t *testing.T) {
 // TestBrowserOrgTokenListDropsCreatedAndLastAccessOnAPhone: as Sentry does below its small
 // breakpoint, the org token list keeps the token and its actions.
 func TestBrowserOrgTokenListDropsCreatedAndLastAccessOnAPhone(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	app.CreateOrgToken(t, apptest.AcmeOwner, "acme", "ci-upload")
 	ctx := apptest.Browser(t)

@@ -12,6 +12,7 @@ import (
 // TestReleasesPage checks the dashboard's Releases screen: per project, each release's
 // version, creation and release dates.
 func TestReleasesPage(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	token := app.MintOrgToken(t, "acme", "CI")
 	for _, body := range []string{

@@ -17,6 +17,7 @@ import (
 // Findings of the security review, each pinned by a test.
 
 func TestNextParameterCannotLeaveTheSite(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	signedIn := app.LoginAs(t, "member@acme.test")
 	for _, next := range []string{"/\t/evil.example/", "//evil.example/", "/\\evil.example", "https://evil.example/", "/\n/evil.example"} {
@@ -35,6 +36,7 @@ func TestNextParameterCannotLeaveTheSite(t *testing.T) {
 }
 
 func TestChangingEmailNeedsThePassword(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	c := app.LoginAs(t, "member@acme.test")
 	r := c.PostForm("/settings/account/details/", url.Values{"name": {"Mia"}, "email": {"attacker@evil.example"}})
@@ -60,6 +62,7 @@ func TestChangingEmailNeedsThePassword(t *testing.T) {
 // database file and its WAL, with no checkpoint from the test: the server checkpoints once it
 // has cleared the delivered message.
 func TestInvitationSecretLeavesTheWALAfterDelivery(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	owner := app.LoginAs(t, "owner@acme.test")
 	if r := owner.PostForm("/settings/acme/members/", url.Values{"email": {"wal@example.com"}, "role": {"member"}}); r.Status != http.StatusSeeOther {
@@ -100,6 +103,7 @@ func waitMailSentLogged(t *testing.T, app *apptest.App) {
 }
 
 func TestInvitationSecretDoesNotOutliveDeliveryAndExpires(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	owner := app.LoginAs(t, "owner@acme.test")
 	if r := owner.PostForm("/settings/acme/members/", url.Values{"email": {"late@example.com"}, "role": {"owner"}}); r.Status != http.StatusSeeOther {
@@ -128,6 +132,7 @@ func TestInvitationSecretDoesNotOutliveDeliveryAndExpires(t *testing.T) {
 // Issue 10 item 9: an invitation link opened by an account with another email shows the
 // invited address and asks for confirmation; the server refuses to join without it.
 func TestInviteForAnotherEmailNeedsConfirmation(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	owner := app.LoginAs(t, "owner@acme.test")
 	if r := owner.PostForm("/settings/acme/members/", url.Values{"email": {"invitee@example.com"}, "role": {"admin"}}); r.Status != http.StatusSeeOther {
@@ -172,6 +177,7 @@ func TestInviteForAnotherEmailNeedsConfirmation(t *testing.T) {
 // Issue 10 item 9: a user token cannot be created with org:ci, which no route lets a user
 // token use; the API answers a field error on scopes and creates nothing.
 func TestUserTokenWithOrgCIIsRefused(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	member := app.LoginAs(t, "member@acme.test")
 	before := member.JSON(http.MethodGet, "/api/0/api-tokens/", nil).Body

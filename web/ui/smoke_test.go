@@ -10,6 +10,7 @@ import (
 )
 
 func TestBrowserOwnerSeesAcmeSettings(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	ctx := apptest.Browser(t)
 	app.BrowserLogin(t, ctx, "owner@acme.test")

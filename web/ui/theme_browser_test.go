@@ -69,6 +69,7 @@ const darkBackground = "rgb(27, 21, 35)" // --bg of the dark theme
 // the dark theme, and every screen's text contrasts at least 4.5:1 with its background in
 // both themes, as an owner (who sees every screen) and a member.
 func TestBrowserEveryScreenIsReadableInBothThemes(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	integration, _ := phoneFixtures(t, app)
 	org := "/settings/acme/"
@@ -112,6 +113,7 @@ func TestBrowserEveryScreenIsReadableInBothThemes(t *testing.T) {
 // on a light system, Light on a dark one; "Default to system" follows it again. The choice
 // belongs to the user, not the browser.
 func TestBrowserThemeChoiceIsKeptPerUser(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	app.CreateIntegration(t, apptest.AcmeOwner, "acme", "Deploy Bot")
 	app.CreateIntegration(t, apptest.AcmeManager, "acme", "Release Notifier")

@@ -46,6 +46,7 @@ func createOrgTokenInBrowser(t *testing.T, ctx context.Context, app *apptest.App
 
 // Bug 1: the expiry cell printed `Expires @ExpiryText(t.ExpiresAt, now)`.
 func TestBrowserOrgTokenListShowsWhenATokenExpires(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	ctx := apptest.Browser(t)
 	app.BrowserLogin(t, ctx, apptest.AcmeManager)
@@ -63,6 +64,7 @@ func TestBrowserOrgTokenListShowsWhenATokenExpires(t *testing.T) {
 // Bug 2: reloading the one-time page, or going Back then Forward, posted the form again and
 // minted another token. Now the repeat answers "already created" and shows no token.
 func TestBrowserResubmittedCreateFormMintsNothing(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	ctx := apptest.Browser(t)
 	app.BrowserLogin(t, ctx, apptest.AcmeManager)
@@ -146,6 +148,7 @@ func activeID(t *testing.T, ctx context.Context) string {
 // Bug 7: a create form opens with Name focused; after a validation error the first invalid
 // field has the focus. Sentry's Create stays disabled until a name is typed.
 func TestBrowserTokenFormsFocusTheFieldToFill(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	ctx := apptest.Browser(t)
 	app.BrowserLogin(t, ctx, apptest.AcmeManager)
@@ -181,6 +184,7 @@ func TestBrowserTokenFormsFocusTheFieldToFill(t *testing.T) {
 
 // Bug 8: the pager says "of N", and revoking or renaming from page 2 returns to page 2.
 func TestBrowserOrgTokenPagerKeepsThePage(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	app.SeedOrgTokens(t, app.Org(t, "acme").ID, "seeded", 120)
 	ctx := apptest.Browser(t)
@@ -221,6 +225,7 @@ func TestBrowserOrgTokenPagerKeepsThePage(t *testing.T) {
 // Bug 9: without JavaScript the Copy button did nothing; now it is not there, and the field
 // still holds the token to select.
 func TestBrowserCopyButtonNeedsJavaScript(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	ctx := apptest.Browser(t)
 	app.BrowserLogin(t, ctx, apptest.AcmeManager)

@@ -28,6 +28,7 @@ func onceKey(t *testing.T, c *apptest.Client, path string) string {
 // second POST of one form mints nothing, a failed one does not use the key up, and every
 // rendering gets a new key.
 func TestCreateFormsAreSingleUse(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	c := app.LoginAs(t, apptest.AcmeManager)
 	newToken := tokensPath("acme") + "new-token/"
@@ -65,6 +66,7 @@ func TestCreateFormsAreSingleUse(t *testing.T) {
 
 // TestTokenScreensUseSentrysTexts checks the texts issue 12 took from Sentry's frontend.
 func TestTokenScreensUseSentrysTexts(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	c := app.LoginAs(t, apptest.AcmeOwner)
 	tok, _ := app.CreateOrgToken(t, apptest.AcmeOwner, "acme", "ci")

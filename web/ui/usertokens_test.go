@@ -67,6 +67,7 @@ func selectHTML(t *testing.T, body, id string) string {
 }
 
 func TestUserTokenScreens(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	member := app.LoginAs(t, "member@acme.test")
 	memberCtx := app.As(t, "member@acme.test")
@@ -269,6 +270,7 @@ func TestUserTokenScreens(t *testing.T) {
 // TestUserTokenListMarksExpiredTokens creates a token whose expiry has passed by creating it
 // in the past, before any request runs, so moving the store's clock races with nothing.
 func TestUserTokenListMarksExpiredTokens(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	ctx := app.As(t, "member@acme.test")
 	now := time.Now().UTC()
@@ -292,6 +294,7 @@ func TestUserTokenListMarksExpiredTokens(t *testing.T) {
 // TestUserTokenEmail checks the security email through a real SMTP server: sent to the user on
 // creation, never carrying the token, and not sent on rename or revoke.
 func TestUserTokenEmail(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	member := app.LoginAs(t, "member@acme.test")
 	before := len(app.SMTP.Messages())
@@ -337,6 +340,7 @@ func TestUserTokenEmail(t *testing.T) {
 // the disabled button before creating, the token once, then only its masked form; rename;
 // revoke through the confirmation dialog.
 func TestBrowserUserTokenCreateRenameRevoke(t *testing.T) {
+	t.Parallel()
 	app := apptest.Start(t)
 	ctx := apptest.Browser(t)
 	app.BrowserLogin(t, ctx, "member@acme.test")
