@@ -29,9 +29,11 @@ import (
 // Services are the core services the handlers of both surfaces call; the composition root
 // (internal/app) wires the adapters in, and New hands each surface the ones it uses.
 type Services struct {
-	Users   core.UserService
-	Orgs    core.OrgService
-	Secrets core.SecretStore
+	Users core.UserService
+	// Sessions keeps the browser sessions the cookie names.
+	Sessions core.SessionService
+	Orgs     core.OrgService
+	Secrets  core.SecretStore
 	// Tokens authenticates the API's bearer tokens.
 	Tokens core.TokenAuthenticator
 	// UserTokens manages the signed-in user's own auth tokens.
@@ -104,10 +106,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		assetVersion: assetVersion(cfg.Static),
 	}
 	svc := cfg.Services
-	s.sessions = session.New(svc.Users, hashKey, blockKey, s.secure, cfg.Logger)
+	s.sessions = session.New(svc.Sessions, hashKey, blockKey, s.secure, cfg.Logger)
 	s.screens = ui.New(ui.Config{
 		Services: ui.Services{
-			Users: svc.Users, Orgs: svc.Orgs, UserTokens: svc.UserTokens, OrgTokens: svc.OrgTokens,
+			Users: svc.Users, Sessions: svc.Sessions, Orgs: svc.Orgs, UserTokens: svc.UserTokens, OrgTokens: svc.OrgTokens,
 			Integrations: svc.Integrations, Releases: svc.Releases,
 		},
 		Sessions: s.sessions, Logger: cfg.Logger, AssetVersion: s.assetVersion, Now: cfg.Now,

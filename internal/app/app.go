@@ -7,6 +7,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	tokenboard "github.com/tokenboard/tokenboard"
 	"github.com/tokenboard/tokenboard/internal/mail"
@@ -25,6 +26,9 @@ type Config struct {
 	// Transport delivers mail; MailFrom is the From address (empty: the transport's default).
 	Transport mail.Transport
 	MailFrom  string
+	// SessionIdle is how long a browser session lives without a request (0: the default,
+	// core.DefaultSessionIdle).
+	SessionIdle time.Duration
 	// Logger receives every part's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -46,6 +50,9 @@ func New(ctx context.Context, db *sqlite.DB, cfg Config) (*App, error) {
 	}
 	sender := mail.NewSender(db, mail.RenderFunc(email.Render), cfg.Transport, cfg.MailFrom, cfg.Logger)
 	db.MailQueued = sender.Wake
+	if cfg.SessionIdle > 0 {
+		db.SessionIdle = cfg.SessionIdle
+	}
 	uses := usage.NewRecorder(db, cfg.Logger)
 	srv, err := web.New(ctx, web.Config{
 		BaseURL:     cfg.BaseURL,
@@ -67,6 +74,7 @@ func services(db *sqlite.DB, uses *usage.Recorder) web.Services {
 	cached := sqlite.NewCache(db)
 	return web.Services{
 		Users:        db,
+		Sessions:     db,
 		Orgs:         cached,
 		Secrets:      db,
 		Tokens:       cached,

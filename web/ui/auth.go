@@ -79,11 +79,13 @@ func (s *Screens) Login(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, firstNonEmpty(next, "/"))
 }
 
-// Logout answers POST /auth/logout/.
+// Logout answers POST /auth/logout/: the server-side session ends, so no copy of the cookie
+// signs anyone in any more.
 func (s *Screens) Logout(c echo.Context) error {
 	if err := s.sessions.SignOut(c); err != nil {
 		return err
 	}
+	s.flash(c, "success", "You have been signed out.")
 	return c.Redirect(http.StatusSeeOther, "/auth/login/")
 }
 

@@ -15,6 +15,7 @@ import (
 // Services are the core services the screens call.
 type Services struct {
 	Users        core.UserService
+	Sessions     core.SessionService
 	Orgs         core.OrgService
 	UserTokens   core.UserTokenService
 	OrgTokens    core.OrgTokenService
