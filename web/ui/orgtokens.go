@@ -53,6 +53,10 @@ func (s *Screens) OrgTokensPage(c echo.Context) error {
 // OrgTokenNewPage answers GET /settings/:org/auth-tokens/new-token/.
 func (s *Screens) OrgTokenNewPage(c echo.Context) error {
 	v := views.NewOrgTokenView{Action: c.Request().URL.Path, CancelURL: orgTokensPath(c), Expiration: core.ExpiryNever}
+	if draft, ok := s.restoreDraft(c); ok {
+		v.Name = draft.Get("name")
+		v.Expiration, v.ExpirationDate = firstNonEmpty(draft.Get("expiration"), v.Expiration), draft.Get("expiration_date")
+	}
 	return s.render(c, http.StatusOK, views.NewOrgToken(s.page(c, "Create New Auth Token", views.NavAuthTokens), v))
 }
 
