@@ -61,6 +61,9 @@ type Config struct {
 	Logger      *slog.Logger
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
+	// AuthFailureLogInterval is how often failed bearer authentications are logged, one line
+	// per client IP with the counts (0: api.DefaultAuthFailureLogInterval).
+	AuthFailureLogInterval time.Duration
 }
 
 // Server is the HTTP server.
@@ -120,7 +123,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			Orgs: svc.Orgs, Tokens: svc.Tokens, UserTokens: svc.UserTokens, OrgTokens: svc.OrgTokens,
 			Integrations: svc.Integrations, Releases: svc.Releases, Usage: svc.Usage,
 		},
-		Sessions: s.sessions, Now: cfg.Now,
+		Sessions: s.sessions, Now: cfg.Now, Logger: cfg.Logger, AuthFailureLogInterval: cfg.AuthFailureLogInterval,
 	})
 
 	s.echo = echo.New()
@@ -161,7 +164,9 @@ func (s *Server) Serve(ln net.Listener) error {
 // Shutdown stops accepting connections and waits for requests in flight. It may run
 // concurrently with Serve, even before Serve has started: Serve then returns at once.
 func (s *Server) Shutdown(ctx context.Context) error {
-	return s.httpServer.Shutdown(ctx)
+	err := s.httpServer.Shutdown(ctx)
+	s.api.FlushAuthFailureLog()
+	return err
 }
 
 // assetVersion is a short hash of the static files, appended to their URLs so browsers fetch

@@ -29,6 +29,9 @@ type Config struct {
 	// SessionIdle is how long a browser session lives without a request (0: the default,
 	// core.DefaultSessionIdle).
 	SessionIdle time.Duration
+	// AuthFailureLogInterval is how often failed bearer authentications are logged, one line
+	// per client IP (0: the default, a minute).
+	AuthFailureLogInterval time.Duration
 	// Logger receives every part's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -60,6 +63,8 @@ func New(ctx context.Context, db *sqlite.DB, cfg Config) (*App, error) {
 		Services:    services(db, uses),
 		Static:      tokenboard.StaticFS(),
 		Logger:      cfg.Logger,
+
+		AuthFailureLogInterval: cfg.AuthFailureLogInterval,
 	})
 	if err != nil {
 		return nil, err

@@ -1,7 +1,10 @@
 package api
 
 import (
+	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -53,36 +56,70 @@ func bearerToken(header string) (token string, ok bool, err error) {
 // Authenticate authenticates /api/0 requests: a Bearer token when one is sent (its shape and
 // checksum checked before any database work), the session cookie when no Authorization header
 // is. A token that fails gets a 401 at once; it never falls back to the session.
+//
+// An IP that keeps failing is refused with 429 before any of that (authlimit.go), and its
+// failures are logged as one line per interval, not one request line each.
 func (s *Endpoints) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		header := c.Request().Header.Get("Authorization")
-		raw, ok, err := bearerToken(header)
-		if err != nil {
-			return err
+		if hasBearerScheme(header) {
+			ip := c.RealIP()
+			if ok, wait := s.failures.allow(ip); !ok {
+				request.SkipRequestLog(c)
+				seconds := int(math.Ceil(wait.Seconds()))
+				c.Response().Header().Set("Retry-After", strconv.Itoa(seconds))
+				return echo.NewHTTPError(http.StatusTooManyRequests,
+					fmt.Sprintf("Too many failed authentication attempts from your address. Try again in %d seconds.", seconds))
+			}
+			err := s.authenticateBearer(c, header)
+			if core.ErrorCode(err) == core.EUNAUTHORIZED {
+				s.failures.fail(ip)
+				request.SkipRequestLog(c)
+			}
+			if err != nil {
+				return err
+			}
+			return next(c)
 		}
-		if !ok && header != "" {
+		if header != "" {
 			// A scheme we do not support (a browser's cached Basic credentials, say) leaves
 			// the request anonymous: it skipped the CSRF check, so the session must not
 			// answer for it.
 			request.SetActor(c, core.Actor{})
 			return next(c)
 		}
-		if !ok {
-			return s.sessions.LoadActor(next)(c)
-		}
-		parsed, err := core.ParseToken(raw)
-		if err != nil {
-			return err
-		}
-		p, err := s.svc.Tokens.AuthenticateToken(c.Request().Context(), parsed)
-		if err != nil {
-			return err
-		}
-		s.svc.Usage.RecordTokenUse(core.TokenUse{Kind: p.Kind, TokenID: p.TokenID, At: s.now()})
-		c.Set(ctxPrincipal, p)
-		request.SetActor(c, core.Actor{User: p.User, Token: p})
-		return next(c)
+		return s.sessions.LoadActor(next)(c)
 	}
+}
+
+// hasBearerScheme reports whether an Authorization header uses the Bearer scheme.
+func hasBearerScheme(header string) bool {
+	scheme, _, _ := strings.Cut(header, " ")
+	return strings.EqualFold(scheme, "bearer")
+}
+
+// authenticateBearer checks a Bearer header and, when its token is live, puts the token's
+// principal and actor into the request.
+func (s *Endpoints) authenticateBearer(c echo.Context, header string) error {
+	raw, ok, err := bearerToken(header)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return core.Errorf(core.EUNAUTHORIZED, msgSchemeOnly)
+	}
+	parsed, err := core.ParseToken(raw)
+	if err != nil {
+		return err
+	}
+	p, err := s.svc.Tokens.AuthenticateToken(c.Request().Context(), parsed)
+	if err != nil {
+		return err
+	}
+	s.svc.Usage.RecordTokenUse(core.TokenUse{Kind: p.Kind, TokenID: p.TokenID, At: s.now()})
+	c.Set(ctxPrincipal, p)
+	request.SetActor(c, core.Actor{User: p.User, Token: p})
+	return nil
 }
 
 // SessionOnly guards the token-management endpoints: a bearer token can never mint or revoke

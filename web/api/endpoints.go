@@ -6,6 +6,7 @@
 package api
 
 import (
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -38,6 +39,11 @@ type Config struct {
 	Sessions *session.Store
 	// Now is the clock.
 	Now func() time.Time
+	// Logger receives the per-interval lines of failed authentications.
+	Logger *slog.Logger
+	// AuthFailureLogInterval is how often failed bearer authentications are logged, one line
+	// per IP (0: DefaultAuthFailureLogInterval).
+	AuthFailureLogInterval time.Duration
 }
 
 // Endpoints holds the API's handlers and middleware, as methods; web's route table mounts
@@ -47,6 +53,7 @@ type Endpoints struct {
 	svc      Services
 	sessions *session.Store
 	now      func() time.Time
+	failures *authLimiter
 }
 
 // New returns the endpoints.
@@ -57,8 +64,16 @@ func New(cfg Config) *Endpoints {
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return time.Now().UTC() }
 	}
-	return &Endpoints{cfg: cfg, svc: cfg.Services, sessions: cfg.Sessions, now: cfg.Now}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Endpoints{cfg: cfg, svc: cfg.Services, sessions: cfg.Sessions, now: cfg.Now,
+		failures: newAuthLimiter(cfg.Now, cfg.Logger, cfg.AuthFailureLogInterval)}
 }
+
+// FlushAuthFailureLog logs the failed authentications counted since the last line now,
+// rather than at the end of the interval: for shutdown.
+func (s *Endpoints) FlushAuthFailureLog() { s.failures.flush() }
 
 // WriteError writes Sentry's error bodies for a status and message that web's error handler
 // has mapped: {"field": ["message"]} for validation errors, {"detail": "message"} otherwise.

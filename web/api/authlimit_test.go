@@ -1,0 +1,117 @@
+package api_test
+
+import (
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tokenboard/tokenboard/internal/apptest"
+	"github.com/tokenboard/tokenboard/internal/core"
+)
+
+// clientFrom is an HTTP client whose connections come from the loopback address ip, so the
+// server sees another client IP than 127.0.0.1.
+func clientFrom(ip string) *http.Client {
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
+	return &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}}
+}
+
+func bearerFrom(t *testing.T, client *http.Client, app *apptest.App, token string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, app.URL+"/api/0/organizations/acme/", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 4096)
+	for {
+		n, err := res.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return res, b.String()
+}
+
+// Issue 10 item 7: a flood of unknown tokens from one IP is refused with 429 past a threshold,
+// before any database lookup; other IPs are unaffected; the 401s are logged as one line per IP
+// per interval, not one line each.
+func TestBearerFailureFloodIsLimitedPerIP(t *testing.T) {
+	app := apptest.Start(t)
+	valid := app.MintUserToken(t, apptest.AcmeOwner, userTokenScopes, nil)
+	unknown, err := core.GenerateUserToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	attacker, victim := clientFrom("127.0.0.2"), clientFrom("127.0.0.1")
+
+	statuses := map[int]int{}
+	var limited *http.Response
+	var limitedBody string
+	for range 60 {
+		res, body := bearerFrom(t, attacker, app, unknown)
+		statuses[res.StatusCode]++
+		if res.StatusCode == http.StatusTooManyRequests && limited == nil {
+			limited, limitedBody = res, body
+		}
+	}
+	if statuses[http.StatusUnauthorized] < 20 || statuses[http.StatusTooManyRequests] == 0 ||
+		statuses[http.StatusUnauthorized]+statuses[http.StatusTooManyRequests] != 60 {
+		t.Fatalf("60 unknown tokens from one IP were answered %v, want at least 20 401s and then 429s", statuses)
+	}
+	if statuses[http.StatusUnauthorized] > 25 {
+		t.Errorf("%d of 60 unknown tokens reached the database lookup (401), want about 20", statuses[http.StatusUnauthorized])
+	}
+	if s, err := strconv.Atoi(limited.Header.Get("Retry-After")); err != nil || s < 1 {
+		t.Errorf("Retry-After %q, want a number of seconds", limited.Header.Get("Retry-After"))
+	}
+	if !regexp.MustCompile(`^\{"detail":"Too many failed authentication attempts from your address\. Try again in \d+ seconds\."\}\n$`).MatchString(limitedBody) {
+		t.Errorf("429 body %q", limitedBody)
+	}
+
+	// Another IP is unaffected, with a valid token or an unknown one.
+	if res, _ := bearerFrom(t, victim, app, valid); res.StatusCode != http.StatusOK {
+		t.Errorf("a valid token from another IP during the flood: status %d, want 200", res.StatusCode)
+	}
+	if res, _ := bearerFrom(t, victim, app, unknown); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("an unknown token from another IP: status %d, want 401", res.StatusCode)
+	}
+	// The flooding IP is refused whatever it sends (documented in authlimit.go).
+	if res, _ := bearerFrom(t, attacker, app, valid); res.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("a valid token from the flooding IP: status %d, want 429", res.StatusCode)
+	}
+
+	// The log has one aggregated line for the attacker, and no request line per 401 or 429.
+	line := regexp.MustCompile(`msg="bearer authentication failures" ip=127\.0\.0\.2 failed=(\d+) refused=(\d+)`)
+	var logs string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		logs = app.Logs.String()
+		if line.MatchString(logs) || time.Now().After(deadline) {
+			break
+		}
+	}
+	m := line.FindAllStringSubmatch(logs, -1)
+	if len(m) == 0 {
+		t.Fatalf("no aggregated line for 127.0.0.2 in the log:\n%s", logs)
+	}
+	failed, refused := 0, 0
+	for _, l := range m {
+		f, _ := strconv.Atoi(l[1])
+		r, _ := strconv.Atoi(l[2])
+		failed, refused = failed+f, refused+r
+	}
+	if failed != statuses[http.StatusUnauthorized] || refused != statuses[http.StatusTooManyRequests]+1 {
+		t.Errorf("logged failed=%d refused=%d, want %d and %d", failed, refused, statuses[http.StatusUnauthorized], statuses[http.StatusTooManyRequests]+1)
+	}
+	if n := strings.Count(logs, "status=401") + strings.Count(logs, "status=429"); n != 0 {
+		t.Errorf("%d request lines for 401s and 429s, want none (they are aggregated)", n)
+	}
+}
