@@ -40,7 +40,7 @@ type Screens struct {
 	svc          Services
 	sessions     *session.Store
 	log          *slog.Logger
-	logins       *failureLimiter
+	logins       *loginThrottle
 	assetVersion string
 	now          func() time.Time
 }
@@ -49,6 +49,6 @@ type Screens struct {
 func New(cfg Config) *Screens {
 	return &Screens{
 		svc: cfg.Services, sessions: cfg.Sessions, log: cfg.Logger,
-		logins: newFailureLimiter(cfg.Now), assetVersion: cfg.AssetVersion, now: cfg.Now,
+		logins: newLoginThrottle(cfg.Now), assetVersion: cfg.AssetVersion, now: cfg.Now,
 	}
 }
