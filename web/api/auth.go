@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -64,8 +65,17 @@ func (s *Endpoints) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		header := c.Request().Header.Get("Authorization")
 		if hasBearerScheme(header) {
 			ip := c.RealIP()
-			if ok, wait := s.failures.allow(ip); !ok {
+			if ok, wait := s.failures.begin(ip); !ok {
 				request.SkipRequestLog(c)
+				// The refusal itself is slowed down (refusedAnswerDelay): a client that retries
+				// at once, ignoring Retry-After, gets one answer per connection per delay, and
+				// waiting costs the server a parked goroutine rather than CPU.
+				tarpit := time.NewTimer(min(wait, refusedAnswerDelay))
+				select {
+				case <-tarpit.C:
+				case <-c.Request().Context().Done():
+					tarpit.Stop()
+				}
 				seconds := int(math.Ceil(wait.Seconds()))
 				c.Response().Header().Set("Retry-After", strconv.Itoa(seconds))
 				return echo.NewHTTPError(http.StatusTooManyRequests,
@@ -73,8 +83,10 @@ func (s *Endpoints) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			err := s.authenticateBearer(c, header)
 			if core.ErrorCode(err) == core.EUNAUTHORIZED {
-				s.failures.fail(ip)
+				s.failures.failed(ip)
 				request.SkipRequestLog(c)
+			} else {
+				s.failures.succeeded(ip)
 			}
 			if err != nil {
 				return err

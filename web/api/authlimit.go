@@ -31,6 +31,11 @@ const (
 	// DefaultAuthFailureLogInterval is how often failed authentications are logged: one line
 	// per IP per interval with the counts, never one line per failure.
 	DefaultAuthFailureLogInterval = time.Minute
+	// refusedAnswerDelay is how long a refused request waits for its 429 (at most until the
+	// IP may try again). A flood sent as fast as the server answers would otherwise take the
+	// CPU from every other client, even answered with nothing but 429s; held back, each of the
+	// attacker's connections sends about one request per delay.
+	refusedAnswerDelay = time.Second
 )
 
 type failureBucket struct {
@@ -70,25 +75,11 @@ func refill(b *failureBucket, now time.Time) bool {
 	return b.tokens >= authFailureBurst
 }
 
-// allow reports whether ip may attempt a bearer authentication now; if not, how long until it
-// may. A refusal is counted for the log.
-func (l *authLimiter) allow(ip string) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.buckets[ip]
-	if b == nil {
-		return true, 0
-	}
-	refill(b, l.now())
-	if b.tokens >= 1 {
-		return true, 0
-	}
-	l.countLocked(ip).refused++
-	return false, time.Duration((1 - b.tokens) * float64(authFailureRefill))
-}
-
-// fail records a failed authentication by ip.
-func (l *authLimiter) fail(ip string) {
+// begin starts a bearer authentication by ip: it takes one attempt from ip's bucket, so that a
+// burst of concurrent requests cannot all pass before their failures are counted. If the
+// bucket is empty the request is refused (counted for the log) and wait says how long until
+// ip may try again. Every begun attempt ends with succeeded or failed.
+func (l *authLimiter) begin(ip string) (ok bool, wait time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -101,7 +92,27 @@ func (l *authLimiter) fail(ip string) {
 		l.buckets[ip] = b
 	}
 	refill(b, now)
-	b.tokens = math.Max(0, b.tokens-1)
+	if b.tokens < 1 {
+		l.countLocked(ip).refused++
+		return false, time.Duration((1 - b.tokens) * float64(authFailureRefill))
+	}
+	b.tokens--
+	return true, 0
+}
+
+// succeeded gives back the attempt begin took: only failures use up the bucket.
+func (l *authLimiter) succeeded(ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b := l.buckets[ip]; b != nil {
+		b.tokens = math.Min(authFailureBurst, b.tokens+1)
+	}
+}
+
+// failed counts a failed authentication by ip for the log; begin has taken its attempt.
+func (l *authLimiter) failed(ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.countLocked(ip).failed++
 }
 
