@@ -91,11 +91,12 @@ wait "$rpid"
 flooded=$(rps <"$work/reads-f.txt")
 echo "flood from 127.0.0.2:      $(cat "$work/flood.txt")"
 echo "reads beside the flood:    $flooded req/s ($(awk -v a="$flooded" -v b="$quiet" 'BEGIN {printf "%.2f", a / b}') x alone)"
-echo "server log: $(wc -l <"$work/server.log") lines, $(wc -c <"$work/server.log") bytes;" \
-  "request lines with status=401: $(grep -c 'status=401' "$work/server.log" || true), status=429: $(grep -c 'status=429' "$work/server.log" || true);" \
-  "aggregated failure lines: $(grep -c 'bearer authentication failures' "$work/server.log" || true)"
-grep 'bearer authentication failures' "$work/server.log" | head -3 | sed 's/^/  /'
-
 kill -TERM "$pid"
 wait "$pid" || true
 pid=
+# After the shutdown, which writes the last interval's failure lines.
+echo "server log: $(wc -l <"$work/server.log") lines, $(wc -c <"$work/server.log") bytes;" \
+  "request lines with status=401: $(grep -c 'status=401' "$work/server.log" || true), status=429: $(grep -c 'status=429' "$work/server.log" || true);" \
+  "aggregated failure lines: $(grep -c 'bearer authentication failures' "$work/server.log" || true)"
+{ grep 'bearer authentication failures' "$work/server.log" || true; } | head -3 | sed 's/^/  /'
+
