@@ -190,3 +190,23 @@ func TestDeactivatedUsersSessionFails(t *testing.T) {
 		t.Error("a deactivated user's session still signs in")
 	}
 }
+
+// BenchmarkSessionBySecret is the lookup every screen request makes (BENCHMARKS.md).
+func BenchmarkSessionBySecret(b *testing.B) {
+	db := mustOpen(b)
+	u, err := db.UserByEmail(context.Background(), "member@acme.test")
+	if err != nil {
+		b.Fatal(err)
+	}
+	secret, _, err := db.StartSession(context.Background(), u.ID, "192.0.2.1", "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, _, err := db.SessionBySecret(ctx, secret); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
