@@ -40,6 +40,8 @@ type Services struct {
 	UserTokens core.UserTokenService
 	// OrgTokens manages organization auth tokens.
 	OrgTokens core.OrgTokenService
+	// Submissions remembers the create forms already posted, so a resubmission mints nothing.
+	Submissions core.SubmissionLedger
 	// Integrations manages internal integrations and their tokens.
 	Integrations core.IntegrationService
 	// Releases serves the release endpoints sentry-cli uses and the Releases page.
@@ -113,7 +115,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.screens = ui.New(ui.Config{
 		Services: ui.Services{
 			Users: svc.Users, Sessions: svc.Sessions, Orgs: svc.Orgs, UserTokens: svc.UserTokens, OrgTokens: svc.OrgTokens,
-			Integrations: svc.Integrations, Releases: svc.Releases,
+			Integrations: svc.Integrations, Releases: svc.Releases, Submissions: svc.Submissions,
 		},
 		Sessions: s.sessions, Logger: cfg.Logger, AssetVersion: s.assetVersion, Now: cfg.Now,
 	})

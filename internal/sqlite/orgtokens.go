@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 
 	"github.com/tokenboard/tokenboard/internal/core"
@@ -120,7 +121,8 @@ func (db *DB) CreateOrgToken(ctx context.Context, orgID int64, n core.NewOrgToke
 		}
 		mail := core.OrgTokenCreatedMail{
 			ActorEmail: actor.Email(), TokenName: name, OrgName: org.Name, IP: actor.IP, Time: t.CreatedAt,
-			ReviewURL: baseURL + "/settings/" + org.Slug + "/auth-tokens/",
+			TokenMasked: core.MaskToken(core.TokenOrg, t.LastChars, false),
+			ReviewURL:   baseURL + "/settings/" + org.Slug + "/auth-tokens/" + strconv.FormatInt(t.ID, 10) + "/",
 		}
 		for _, to := range owners {
 			if err := db.enqueueMail(ctx, tx, to, core.MailOrgTokenCreated, mail); err != nil {

@@ -21,6 +21,8 @@ type Services struct {
 	OrgTokens    core.OrgTokenService
 	Integrations core.IntegrationService
 	Releases     core.ReleaseService
+	// Submissions makes the create forms single-use (see once.go).
+	Submissions core.SubmissionLedger
 }
 
 // Config is what the screens need from the server that mounts them.

@@ -48,7 +48,7 @@ func (s *Screens) UserTokensPage(c echo.Context) error {
 func newUserTokenView() views.NewUserTokenView {
 	return views.NewUserTokenView{
 		Action: userTokensPath + "new-token/", CancelURL: userTokensPath,
-		Permissions: core.Permissions{}, Expiration: core.ExpiryNever,
+		Permissions: core.Permissions{}, Expiration: core.ExpiryNever, Once: newOnceKey(),
 	}
 }
 
@@ -83,11 +83,22 @@ func (s *Screens) UserTokenCreate(c echo.Context) error {
 	expiresAt, err := s.expiryFromForm(c)
 	mergeFieldErrors(fields, err)
 	if len(fields) == 0 {
+		sub, first, err := s.claimSubmission(c)
+		if err != nil {
+			return err
+		}
+		if !first {
+			return s.renderAlreadyCreated(c, "Create New Token", views.NavUserTokens,
+				views.AlreadyCreatedView{ListURL: userTokensPath, ListLabel: "User Auth Tokens"})
+		}
 		_, plain, err := s.svc.UserTokens.CreateUserToken(c.Request().Context(),
 			core.NewUserToken{Name: v.Name, Scopes: scopes, ExpiresAt: expiresAt})
+		if err != nil {
+			sub.release(s, c)
+		}
 		if err == nil {
 			request.NoStore(c)
-			reveal := views.TokenRevealView{Token: plain, DoneURL: userTokensPath, DoneLabel: "I've saved it"}
+			reveal := views.TokenRevealView{Token: plain, DoneURL: userTokensPath}
 			return s.render(c, http.StatusOK, views.UserTokenCreated(s.page(c, "Create New Token", views.NavUserTokens), reveal))
 		}
 		if !isInvalid(err) {
@@ -151,7 +162,7 @@ func (s *Screens) UserTokenRename(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	return s.redirectWithFlash(c, userTokensPath, "Saved the token's name.")
+	return s.redirectWithFlash(c, userTokensPath, "Updated user auth token.")
 }
 
 // UserTokenRevoke answers POST /settings/account/api/auth-tokens/:id/revoke/, after the
@@ -163,8 +174,8 @@ func (s *Screens) UserTokenRevoke(c echo.Context) error {
 	}
 	masked := maskUserToken(t)
 	ok, err := s.confirmed(c, views.NavUserTokens, views.ConfirmView{
-		Heading: "Revoke Token", Message: views.RevokeMessage(masked),
-		ConfirmLabel: "Revoke", CancelURL: userTokensPath,
+		Heading: "Remove Token", Message: views.RevokeMessage(masked),
+		ConfirmLabel: "Remove", CancelURL: userTokensPath,
 	})
 	if !ok || err != nil {
 		return err
@@ -172,5 +183,5 @@ func (s *Screens) UserTokenRevoke(c echo.Context) error {
 	if err := s.svc.UserTokens.RevokeUserToken(c.Request().Context(), t.ID); err != nil {
 		return err
 	}
-	return s.redirectWithFlash(c, userTokensPath, "Revoked the token.")
+	return s.redirectWithFlash(c, userTokensPath, "Removed token")
 }
