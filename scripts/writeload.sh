@@ -35,7 +35,8 @@ for _ in $(seq 100); do curl -sf "$BASE/_health" >/dev/null && break; sleep 0.1;
 # Sec-Fetch-Site header, so wrk sends that header with the session cookie.
 curl -s -o /dev/null -c "$work/jar" -H 'Sec-Fetch-Site: same-origin' -H "Origin: $BASE" \
   --data-urlencode 'email=owner@acme.test' --data-urlencode 'password=tokenboard-demo' "$BASE/auth/login/"
-COOKIE=$(awk '!/^#/ && NF >= 7 {printf "%s%s=%s", sep, $6, $7; sep="; "}' "$work/jar")
+# curl writes HttpOnly cookies (the session's and the CSRF cookie) as "#HttpOnly_<domain>" lines.
+COOKIE=$(sed 's/^#HttpOnly_//' "$work/jar" | awk '!/^#/ && NF >= 7 {printf "%s%s=%s", sep, $6, $7; sep="; "}')
 [ -n "$COOKIE" ] || { echo "sign-in failed"; exit 1; }
 export COOKIE BASE
 
@@ -80,7 +81,12 @@ during=$(rps <"$work/reads-w.txt")
 echo "writes (64 connections):   $(rps <"$work/writes.txt") req/s, $(awk '/requests in/ {print $1}' "$work/writes.txt") requests"
 grep -E '^(ERRORS|LATENCY)|Non-2xx' "$work/writes.txt" | sed 's/^/  /'
 echo "reads beside the writes:   $during req/s ($(awk -v a="$during" -v b="$quiet" 'BEGIN {printf "%.2f", a / b}') x alone)"
-echo "server log lines with 'database is locked': $(grep -c 'database is locked' "$work/server.log" || true)"
+echo "server log lines with 'database is locked': $(grep -c 'database is locked' "$work/server.log" || true), write answers 503: $(grep -c 'status=503' "$work/server.log" || true)"
+
+# On a shared machine the load changes within minutes: measure the reads alone again right
+# before the flood, and compare the flood's figure with both.
+quiet2=$(reads | rps)
+echo "reads alone, again:        $quiet2 req/s"
 
 reads >"$work/reads-f.txt" &
 rpid=$!
@@ -89,9 +95,13 @@ rpid=$!
 wait "$rpid"
 flooded=$(rps <"$work/reads-f.txt")
 echo "flood from 127.0.0.2:      $(cat "$work/flood.txt")"
-echo "reads beside the flood:    $flooded req/s ($(awk -v a="$flooded" -v b="$quiet" 'BEGIN {printf "%.2f", a / b}') x alone)"
-echo "server log: $(wc -l <"$work/server.log") lines, $(wc -c <"$work/server.log") bytes"
-
+echo "reads beside the flood:    $flooded req/s ($(awk -v a="$flooded" -v b="$quiet" 'BEGIN {printf "%.2f", a / b}') x alone, $(awk -v a="$flooded" -v b="$quiet2" 'BEGIN {printf "%.2f", a / b}') x alone again)"
 kill -TERM "$pid"
 wait "$pid" || true
 pid=
+# After the shutdown, which writes the last interval's failure lines.
+echo "server log: $(wc -l <"$work/server.log") lines, $(wc -c <"$work/server.log") bytes;" \
+  "request lines with status=401: $(grep -c 'status=401' "$work/server.log" || true), status=429: $(grep -c 'status=429' "$work/server.log" || true);" \
+  "aggregated failure lines: $(grep -c 'bearer authentication failures' "$work/server.log" || true)"
+{ grep 'bearer authentication failures' "$work/server.log" || true; } | head -3 | sed 's/^/  /'
+

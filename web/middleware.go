@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/tokenboard/tokenboard/web/request"
 )
 
 // securityHeaders sets the headers every response carries. The CSP allows only this origin's
@@ -34,6 +36,9 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		err := next(c)
 		if err != nil {
 			c.Error(err)
+		}
+		if request.RequestLogSkipped(c) && c.Response().Status < 500 {
+			return nil
 		}
 		route := c.Path()
 		if route == "" || strings.Contains(route, "*") {

@@ -57,6 +57,8 @@ func (s *Server) routes() {
 	user.POST("/settings/account/details/theme/", s.screens.ThemeUpdate)
 	user.GET("/settings/account/security/", s.screens.AccountSecurityPage)
 	user.POST("/settings/account/security/", s.screens.PasswordChange)
+	user.POST("/settings/account/security/sessions/end-others/", s.screens.OtherSessionsEnd)
+	user.POST("/settings/account/security/sessions/:id/end/", s.screens.SessionEnd)
 
 	// Account > User Auth Tokens (SPEC 3.4): the signed-in user's own tokens. Static segments
 	// win over :id in Echo's router, so new-token/ is never read as an id.

@@ -30,9 +30,11 @@ import (
 // Services are the core services the handlers of both surfaces call; the composition root
 // (internal/app) wires the adapters in, and New hands each surface the ones it uses.
 type Services struct {
-	Users   core.UserService
-	Orgs    core.OrgService
-	Secrets core.SecretStore
+	Users core.UserService
+	// Sessions keeps the browser sessions the cookie names.
+	Sessions core.SessionService
+	Orgs     core.OrgService
+	Secrets  core.SecretStore
 	// Tokens authenticates the API's bearer tokens.
 	Tokens core.TokenAuthenticator
 	// UserTokens manages the signed-in user's own auth tokens.
@@ -68,6 +70,9 @@ type Config struct {
 	Logger      *slog.Logger
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
+	// AuthFailureLogInterval is how often failed bearer authentications are logged, one line
+	// per client IP with the counts (0: api.DefaultAuthFailureLogInterval).
+	AuthFailureLogInterval time.Duration
 }
 
 // Server is the HTTP server.
@@ -113,10 +118,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		assetVersion: assetVersion(cfg.Static),
 	}
 	svc := cfg.Services
-	s.sessions = session.New(svc.Users, hashKey, blockKey, s.secure, cfg.Logger)
+	s.sessions = session.New(svc.Sessions, hashKey, blockKey, s.secure, cfg.Logger)
 	s.screens = ui.New(ui.Config{
 		Services: ui.Services{
-			Users: svc.Users, Orgs: svc.Orgs, UserTokens: svc.UserTokens, OrgTokens: svc.OrgTokens,
+			Users: svc.Users, Sessions: svc.Sessions, Orgs: svc.Orgs, UserTokens: svc.UserTokens, OrgTokens: svc.OrgTokens,
 			Integrations: svc.Integrations, Releases: svc.Releases, Submissions: svc.Submissions,
 			CI: svc.CI, Blobs: svc.Blobs,
 		},
@@ -130,7 +135,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			CI: svc.CI, Blobs: svc.Blobs,
 		},
 		StorageQuota: svc.StorageQuota,
-		Sessions:     s.sessions, Now: cfg.Now,
+		Sessions:     s.sessions, Now: cfg.Now, Logger: cfg.Logger, AuthFailureLogInterval: cfg.AuthFailureLogInterval,
 	})
 
 	s.echo = echo.New()
@@ -171,7 +176,9 @@ func (s *Server) Serve(ln net.Listener) error {
 // Shutdown stops accepting connections and waits for requests in flight. It may run
 // concurrently with Serve, even before Serve has started: Serve then returns at once.
 func (s *Server) Shutdown(ctx context.Context) error {
-	return s.httpServer.Shutdown(ctx)
+	err := s.httpServer.Shutdown(ctx)
+	s.api.FlushAuthFailureLog()
+	return err
 }
 
 // assetVersion is a short hash of the static files, appended to their URLs so browsers fetch

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the whole configuration, from flags and TOKENBOARD_* variables (flags win).
@@ -18,6 +19,9 @@ type Config struct {
 	Demo        bool
 	BehindProxy bool
 	LogFormat   string
+	// SessionIdleText is --session-idle as given; SessionIdle is its value after finish.
+	SessionIdleText string
+	SessionIdle     time.Duration
 }
 
 // configVar describes one setting: its flag, its environment variable and its help.
@@ -37,6 +41,7 @@ func (c *Config) vars() []configVar {
 		{flag: "mail-from", env: "TOKENBOARD_MAIL_FROM", str: &c.MailFrom, def: "tokenboard <tokenboard@localhost>", help: "From address of outgoing mail"},
 		{flag: "demo", env: "TOKENBOARD_DEMO", boolean: &c.Demo, help: "seed the demo organizations into an empty database"},
 		{flag: "behind-proxy", env: "TOKENBOARD_BEHIND_PROXY", boolean: &c.BehindProxy, help: "trust X-Forwarded-For for client IPs (only behind a proxy that sets it)"},
+		{flag: "session-idle", env: "TOKENBOARD_SESSION_IDLE", str: &c.SessionIdleText, def: "14d", help: "how long a browser session lives without a request, such as 14d, 12h or 90m"},
 		{flag: "log-format", env: "TOKENBOARD_LOG_FORMAT", str: &c.LogFormat, def: "text", help: "log format: text or json"},
 	}
 }
@@ -71,5 +76,32 @@ func (c *Config) finish() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json")
 	}
+	idle, err := parseIdle(c.SessionIdleText)
+	if err != nil {
+		return err
+	}
+	c.SessionIdle = idle
 	return nil
+}
+
+// parseIdle reads --session-idle: a Go duration (12h, 90m) or a number of days (14d).
+func parseIdle(s string) (time.Duration, error) {
+	bad := fmt.Errorf("--session-idle must be a duration of at least a minute, such as 14d, 12h or 90m; got %q", s)
+	var d time.Duration
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil {
+			return 0, bad
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, bad
+		}
+	}
+	if d < time.Minute {
+		return 0, bad
+	}
+	return d, nil
 }

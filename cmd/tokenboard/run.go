@@ -260,6 +260,7 @@ func (m *Main) serve(ctx context.Context, db *sqlite.DB, logger *slog.Logger) er
 		BehindProxy: m.Config.BehindProxy,
 		Transport:   transport,
 		MailFrom:    m.Config.MailFrom,
+		SessionIdle: m.Config.SessionIdle,
 		Logger:      logger,
 		DataDir:     m.Config.Data,
 	})

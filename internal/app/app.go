@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	tokenboard "github.com/tokenboard/tokenboard"
 	"github.com/tokenboard/tokenboard/internal/blob"
@@ -28,6 +29,12 @@ type Config struct {
 	// Transport delivers mail; MailFrom is the From address (empty: the transport's default).
 	Transport mail.Transport
 	MailFrom  string
+	// SessionIdle is how long a browser session lives without a request (0: the default,
+	// core.DefaultSessionIdle).
+	SessionIdle time.Duration
+	// AuthFailureLogInterval is how often failed bearer authentications are logged, one line
+	// per client IP (0: the default, a minute).
+	AuthFailureLogInterval time.Duration
 	// Logger receives every part's logs; nil discards them.
 	Logger *slog.Logger
 	// DataDir is the data folder: uploaded chunks (source maps, debug files) are stored as
@@ -60,6 +67,9 @@ func New(ctx context.Context, db *sqlite.DB, cfg Config) (*App, error) {
 	}
 	sender := mail.NewSender(db, mail.RenderFunc(email.Render), cfg.Transport, cfg.MailFrom, cfg.Logger)
 	db.MailQueued = sender.Wake
+	if cfg.SessionIdle > 0 {
+		db.SessionIdle = cfg.SessionIdle
+	}
 	uses := usage.NewRecorder(db, cfg.Logger)
 	if cfg.DataDir == "" {
 		return nil, errors.New("app: the data folder is required (uploads are stored there)")
@@ -80,6 +90,8 @@ func New(ctx context.Context, db *sqlite.DB, cfg Config) (*App, error) {
 		Services:    svc,
 		Static:      tokenboard.StaticFS(),
 		Logger:      cfg.Logger,
+
+		AuthFailureLogInterval: cfg.AuthFailureLogInterval,
 	})
 	if err != nil {
 		return nil, err
@@ -94,6 +106,7 @@ func services(db *sqlite.DB, uses *usage.Recorder) web.Services {
 	cached := sqlite.NewCache(db)
 	return web.Services{
 		Users:        db,
+		Sessions:     db,
 		Orgs:         cached,
 		Secrets:      db,
 		Tokens:       cached,

@@ -64,7 +64,9 @@ func Start(t testing.TB) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts, err := tbapp.New(ctx, db, tbapp.Config{BaseURL: app.URL, DataDir: dir, Transport: transport, Logger: logger})
+	parts, err := tbapp.New(ctx, db, tbapp.Config{BaseURL: app.URL, DataDir: dir, Transport: transport, Logger: logger,
+		// Failed authentications are logged per interval; short, so tests see the lines soon.
+		AuthFailureLogInterval: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,10 @@ type Actor struct {
 	// services then allow no more than the token's scopes, and an org or integration token
 	// (which has no User) only in its own organization.
 	Token *Principal
+	// SessionID is the id of the browser session a screen request (or a session-authenticated
+	// API request) came with, 0 otherwise: the session that a password or email change keeps
+	// while ending the user's others, and the one the session list marks as this browser.
+	SessionID int64
 }
 
 // Email returns the actor's email for audit entries and security emails.

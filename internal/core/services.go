@@ -119,11 +119,15 @@ type AccountLogEntry struct {
 
 // Account log events.
 const (
-	AccountPasswordChanged  = "password.change"
-	AccountEmailChanged     = "email.change"
-	AccountUserTokenCreated = "api-token.create"
-	AccountUserTokenRenamed = "api-token.rename"
-	AccountUserTokenRevoked = "api-token.remove"
+	AccountPasswordChanged = "password.change"
+	AccountEmailChanged    = "email.change"
+	// AccountSessionEnded is one session signed out from the session list.
+	AccountSessionEnded = "session.end"
+	// AccountOtherSessionsEnded is "Sign out all other sessions".
+	AccountOtherSessionsEnded = "session.end-others"
+	AccountUserTokenCreated   = "api-token.create"
+	AccountUserTokenRenamed   = "api-token.rename"
+	AccountUserTokenRevoked   = "api-token.remove"
 )
 
 // UserService manages accounts.
@@ -138,10 +142,12 @@ type UserService interface {
 	// UserByEmail returns a user by email, case-insensitively.
 	UserByEmail(ctx context.Context, email string) (*User, error)
 	// UpdateUserDetails changes the actor's own name and email. A new email needs the current
-	// password: security notices go there, so a stolen session must not redirect them.
+	// password: security notices go there, so a stolen session must not redirect them; and a
+	// new email ends every other session of the actor.
 	UpdateUserDetails(ctx context.Context, name, email, password string) (*User, error)
-	// ChangePassword changes the actor's password after checking the current one, and bumps the
-	// session version so that every other session is signed out.
+	// ChangePassword changes the actor's password after checking the current one, and ends
+	// every other session of the actor (the session version moves on; the request's own
+	// session, Actor.SessionID, moves with it).
 	ChangePassword(ctx context.Context, current, next string) (*User, error)
 	// AccountLog returns the actor's own security log, newest first.
 	AccountLog(ctx context.Context, page Page) ([]AccountLogEntry, error)

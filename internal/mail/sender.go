@@ -171,30 +171,48 @@ func (s *Sender) deliver(ctx context.Context, m core.OutboxMessage) bool {
 		log.Error("mail: render failed", "err", err)
 		return s.fail(ctx, log, m, err, s.PermanentRetry)
 	}
-	sendCtx, cancel := context.WithTimeout(ctx, s.SendTimeout)
-	err = s.transport.Send(sendCtx, Envelope{To: m.To, From: s.from, ID: m.ID, Created: m.CreatedAt}, rendered)
-	cancel()
-	if err != nil {
-		if ctx.Err() != nil {
-			// Shutting down: the message stays due and goes out after the restart.
-			return false
+	// The message is marked sent the moment the server accepts it (Envelope.Accepted), before
+	// the transport ends the SMTP session, and not after a batch: the only way to send it
+	// twice is to die between the server's acceptance and the mark's commit. The mark is
+	// recorded even if we are shutting down, or the message would go out again.
+	var marked, markFailed bool
+	accepted := func() {
+		markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+		defer cancel()
+		if err := s.outbox.MarkSent(markCtx, m.ID, time.Now()); err != nil {
+			log.Error("mail: sent but not marked as sent; it may be sent again", "err", err)
+			markFailed = true
+			return
 		}
-		delay := s.Backoff(m.Attempts)
-		if perr := (permanentError{}); errors.As(err, &perr) {
-			delay = s.PermanentRetry
-		}
-		log.Warn("mail: send failed", "err", redact(err, m.To), "retry_in", delay)
-		return s.fail(ctx, log, m, err, delay)
+		marked = true
 	}
-	// The mail is out: record it even if we are shutting down, or it would go out twice.
-	markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
-	defer cancel()
-	if err := s.outbox.MarkSent(markCtx, m.ID, time.Now()); err != nil {
-		log.Error("mail: sent but not marked as sent; it may be sent again", "err", err)
+	sendCtx, cancel := context.WithTimeout(ctx, s.SendTimeout)
+	err = s.transport.Send(sendCtx, Envelope{To: m.To, From: s.from, ID: m.ID, Created: m.CreatedAt, Accepted: accepted}, rendered)
+	cancel()
+	switch {
+	case marked:
+		log.Info("mail sent")
+		return true
+	case markFailed:
+		return false
+	case err == nil:
+		// A transport that does not report acceptance: the message is out now.
+		accepted()
+		if marked {
+			log.Info("mail sent")
+		}
+		return marked
+	}
+	if ctx.Err() != nil {
+		// Shutting down: the message stays due and goes out after the restart.
 		return false
 	}
-	log.Info("mail sent")
-	return true
+	delay := s.Backoff(m.Attempts)
+	if perr := (permanentError{}); errors.As(err, &perr) {
+		delay = s.PermanentRetry
+	}
+	log.Warn("mail: send failed", "err", redact(err, m.To), "retry_in", delay)
+	return s.fail(ctx, log, m, err, delay)
 }
 
 func (s *Sender) fail(ctx context.Context, log *slog.Logger, m core.OutboxMessage, cause error, delay time.Duration) bool {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	gosmtp "github.com/wneessen/go-mail/smtp"
 
 	"github.com/tokenboard/tokenboard/internal/core"
 )
@@ -41,6 +42,12 @@ type Envelope struct {
 	// file. Zero outside a Sender (a random name is used then).
 	ID      int64
 	Created time.Time
+	// Accepted, when set, is called once the message is delivered (the SMTP server answered
+	// 250 to the end of DATA; the .eml file is in place), before anything else happens on the
+	// connection. The Sender marks the message sent there: a process killed after that
+	// moment sends no duplicate, and only one killed between the server's acceptance and the
+	// mark's commit sends the message again.
+	Accepted func()
 }
 
 // permanentError marks a failure that retrying cannot fix (a bad address, a template that
@@ -203,10 +210,50 @@ func (t *smtpTransport) Send(ctx context.Context, env Envelope, m core.RenderedM
 	if err != nil {
 		return fmt.Errorf("mail: SMTP client: %w", err)
 	}
-	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
+	// go-mail's Send follows DATA with RSET and the caller's Close with QUIT, two more round
+	// trips before the caller could mark the message sent. The transaction is driven here
+	// instead, so env.Accepted runs as soon as the server has accepted the data.
+	conn, err := c.DialToSMTPClientWithContext(ctx)
+	if err != nil {
 		return fmt.Errorf("mail: send via %s: %w", t.describe, err)
 	}
+	defer c.CloseWithSMTPClient(conn) // QUIT; once the data is accepted, its answer does not matter
+	if err := sendData(conn, msg); err != nil {
+		return fmt.Errorf("mail: send via %s: %w", t.describe, err)
+	}
+	if env.Accepted != nil {
+		env.Accepted()
+	}
 	return nil
+}
+
+// sendData runs one SMTP mail transaction on conn: MAIL FROM, RCPT TO, DATA. It returns once
+// the server has answered the end of the data: nil means the server took the message.
+func sendData(conn *gosmtp.Client, msg *gomail.Msg) error {
+	from, err := msg.GetSender(false)
+	if err != nil {
+		return permanentError{err}
+	}
+	rcpts, err := msg.GetRecipients()
+	if err != nil {
+		return permanentError{err}
+	}
+	if err := conn.Mail(from); err != nil {
+		return err
+	}
+	for _, rcpt := range rcpts {
+		if err := conn.Rcpt(rcpt); err != nil {
+			return err
+		}
+	}
+	w, err := conn.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := msg.WriteTo(w); err != nil {
+		return err
+	}
+	return w.Close()
 }
 
 // fileTransport writes each message as an .eml file: the default when no SMTP server is
@@ -263,6 +310,9 @@ func (t *fileTransport) Send(ctx context.Context, env Envelope, m core.RenderedM
 	if werr != nil {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("mail: write mail file: %w", werr)
+	}
+	if env.Accepted != nil {
+		env.Accepted()
 	}
 	return nil
 }

@@ -43,6 +43,28 @@ type Server struct {
 	messages []Message
 	arrived  chan struct{} // closed and replaced whenever a message arrives
 	closed   bool          // after cleanup: no more logging through t
+	// hold, while non-nil, keeps every conversation waiting after the server has accepted a
+	// message, until it is closed (HoldAfterAccept).
+	hold chan struct{}
+}
+
+// HoldAfterAccept makes the server, from now on, answer the end of a message's data (250:
+// the message is accepted) and then stop reading that conversation's next command (RSET,
+// QUIT) until release is called. Tests use it to look at what the client has done the moment
+// its message was accepted. Stop releases it too.
+func (s *Server) HoldAfterAccept() (release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	hold := make(chan struct{})
+	s.hold = hold
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.hold == hold {
+			s.hold = nil
+			close(hold)
+		}
+	}
 }
 
 // Start starts a server on a random port of 127.0.0.1; it is shut down when the test ends.
@@ -121,6 +143,10 @@ func (s *Server) Stop() {
 	s.mu.Lock()
 	srv, q, served := s.srv, s.queue, s.served
 	s.srv, s.queue = nil, nil
+	if s.hold != nil {
+		close(s.hold)
+		s.hold = nil
+	}
 	s.mu.Unlock()
 	if srv == nil {
 		return
@@ -241,6 +267,8 @@ type session struct {
 	username string
 	from     string
 	to       []string
+	// accepted is set when Data has taken a message, until the Reset that follows it.
+	accepted bool
 }
 
 func (se *session) AuthMechanisms() []string { return []string{sasl.Plain} }
@@ -274,10 +302,24 @@ func (se *session) Data(r io.Reader) error {
 	m.ParseErr = perr
 	m.From, m.To, m.Username = se.from, append([]string(nil), se.to...), se.username
 	se.server.add(m)
+	se.accepted = true
 	return nil
 }
 
-func (se *session) Reset() { se.from, se.to = "", nil }
+// Reset runs after the answer to a message's data has been written (go-smtp resets the
+// session after DATA), and before the next command is read: where HoldAfterAccept waits.
+func (se *session) Reset() {
+	se.from, se.to = "", nil
+	if se.accepted {
+		se.accepted = false
+		se.server.mu.Lock()
+		hold := se.server.hold
+		se.server.mu.Unlock()
+		if hold != nil {
+			<-hold
+		}
+	}
+}
 
 func (se *session) Logout() error { return nil }
 

@@ -42,6 +42,10 @@ type DB struct {
 	// sender delivers it at once instead of at its next poll.
 	MailQueued func()
 
+	// SessionIdle is how long a browser session lives without a request (0:
+	// core.DefaultSessionIdle).
+	SessionIdle time.Duration
+
 	// WriteWait is how long a write waits for its turn (see writeTx) before it fails with
 	// core.EUNAVAILABLE, unless its context's deadline comes first.
 	WriteWait time.Duration

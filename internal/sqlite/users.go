@@ -168,6 +168,11 @@ func (db *DB) UpdateUserDetails(ctx context.Context, name, email, password strin
 			return conflictAs(err, "email", "An account with this email already exists.")
 		}
 		if emailChanged {
+			// Whoever else holds a session of this account must sign in again with the new
+			// address.
+			if _, err := endOtherSessions(ctx, tx, u.ID, core.ActorFrom(ctx).SessionID); err != nil {
+				return err
+			}
 			return db.logAccount(ctx, tx, u.ID, core.AccountEmailChanged, current.Email+" → "+u.Email)
 		}
 		return nil
@@ -200,6 +205,15 @@ func (db *DB) ChangePassword(ctx context.Context, current, next string) (*core.U
 		u, err = scanUser(tx.QueryRowContext(ctx, `UPDATE users SET password_hash = ?,
 			session_version = session_version + 1 WHERE id = ? RETURNING `+userColumns, string(newHash), actor.User.ID))
 		if err != nil {
+			return err
+		}
+		// The new version ends every session still holding the old one; the request's own
+		// session moves on with it, and the others' rows go.
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET session_version = ? WHERE id = ? AND user_id = ?`,
+			u.SessionVersion, actor.SessionID, u.ID); err != nil {
+			return err
+		}
+		if _, err := endOtherSessions(ctx, tx, u.ID, actor.SessionID); err != nil {
 			return err
 		}
 		return db.logAccount(ctx, tx, u.ID, core.AccountPasswordChanged, "")

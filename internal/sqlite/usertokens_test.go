@@ -22,7 +22,7 @@ type store struct {
 	path string
 }
 
-func mustOpen(t *testing.T) *store {
+func mustOpen(t testing.TB) *store {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "tokenboard.db")
 	db, err := sqlitetest.OpenDemo(context.Background(), path)

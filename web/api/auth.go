@@ -2,8 +2,12 @@ package api
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -54,39 +58,81 @@ func bearerToken(header string) (token string, ok bool, err error) {
 // Authenticate authenticates /api/0 requests: a Bearer token when one is sent (its shape and
 // checksum checked before any database work), the session cookie when no Authorization header
 // is. A token that fails gets a 401 at once; it never falls back to the session.
+//
+// An IP that keeps failing is refused with 429 before any of that (limitedBearer).
 func (s *Endpoints) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		header := c.Request().Header.Get("Authorization")
-		raw, ok, err := bearerToken(header)
-		if err != nil {
-			return err
+		if hasBearerScheme(header) {
+			p, err := s.limitedBearer(c, header, "")
+			if err != nil {
+				return err
+			}
+			c.Set(ctxPrincipal, p)
+			request.SetActor(c, core.Actor{User: p.User, Token: p})
+			return next(c)
 		}
-		if !ok && header != "" {
+		if header != "" {
 			// A scheme we do not support (a browser's cached Basic credentials, say) leaves
 			// the request anonymous: it skipped the CSRF check, so the session must not
 			// answer for it.
 			request.SetActor(c, core.Actor{})
 			return next(c)
 		}
-		if !ok {
-			return s.sessions.LoadActor(next)(c)
-		}
-		p, err := s.authenticateBearer(c.Request().Context(), raw, "")
-		if err != nil {
-			return err
-		}
-		c.Set(ctxPrincipal, p)
-		request.SetActor(c, core.Actor{User: p.User, Token: p})
-		return next(c)
+		return s.sessions.LoadActor(next)(c)
 	}
 }
 
-// authenticateBearer is the one way a bearer token is authenticated, for /api/0 and for the
-// forward-auth endpoint alike: the token's shape and checksum are checked by core.ParseToken
-// before any database work, then one lookup by hash finds the live token, and the use is
-// noted for "last used" (target is the forwarded host and path, "" for the API's own routes).
-// Errors are EUNAUTHORIZED with Sentry's messages.
-func (s *Endpoints) authenticateBearer(ctx context.Context, raw, target string) (*core.Principal, error) {
+// hasBearerScheme reports whether an Authorization header uses the Bearer scheme.
+func hasBearerScheme(header string) bool {
+	scheme, _, _ := strings.Cut(header, " ")
+	return strings.EqualFold(scheme, "bearer")
+}
+
+// limitedBearer authenticates a Bearer header behind the per-IP limit of failures, for /api/0
+// and the forward-auth endpoint alike: an IP that keeps failing is refused with 429 before any
+// token work (authlimit.go), and its failures are logged as one line per interval, not one
+// request line each. target is the forwarded host and path, "" for the API's own routes.
+func (s *Endpoints) limitedBearer(c echo.Context, header, target string) (*core.Principal, error) {
+	ip := c.RealIP()
+	if ok, wait := s.failures.begin(ip); !ok {
+		request.SkipRequestLog(c)
+		// The refusal itself is slowed down (refusedAnswerDelay): a client that retries at
+		// once, ignoring Retry-After, gets one answer per connection per delay, and waiting
+		// costs the server a parked goroutine rather than CPU.
+		tarpit := time.NewTimer(min(wait, refusedAnswerDelay))
+		select {
+		case <-tarpit.C:
+		case <-c.Request().Context().Done():
+			tarpit.Stop()
+		}
+		seconds := int(math.Ceil(wait.Seconds()))
+		c.Response().Header().Set("Retry-After", strconv.Itoa(seconds))
+		return nil, echo.NewHTTPError(http.StatusTooManyRequests,
+			fmt.Sprintf("Too many failed authentication attempts from your address. Try again in %d seconds.", seconds))
+	}
+	p, err := s.authenticateBearer(c.Request().Context(), header, target)
+	if core.ErrorCode(err) == core.EUNAUTHORIZED {
+		s.failures.failed(ip)
+		request.SkipRequestLog(c)
+	} else {
+		s.failures.succeeded(ip)
+	}
+	return p, err
+}
+
+// authenticateBearer is the one way a bearer token is authenticated: the header's shape, then
+// the token's shape and checksum (core.ParseToken) before any database work, then one lookup
+// by hash finds the live token, and the use is noted for "last used". Errors are
+// EUNAUTHORIZED with Sentry's messages.
+func (s *Endpoints) authenticateBearer(ctx context.Context, header, target string) (*core.Principal, error) {
+	raw, ok, err := bearerToken(header)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, core.Errorf(core.EUNAUTHORIZED, msgSchemeOnly)
+	}
 	parsed, err := core.ParseToken(raw)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@
 package api
 
 import (
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -48,6 +49,11 @@ type Config struct {
 	// Upload are the chunk-upload limits advertised and enforced; zero means
 	// chunkupload.DefaultLimits.
 	Upload chunkupload.Limits
+	// Logger receives the per-interval lines of failed authentications.
+	Logger *slog.Logger
+	// AuthFailureLogInterval is how often failed bearer authentications are logged, one line
+	// per IP (0: DefaultAuthFailureLogInterval).
+	AuthFailureLogInterval time.Duration
 }
 
 // Endpoints holds the API's handlers and middleware, as methods; web's route table mounts
@@ -59,6 +65,8 @@ type Endpoints struct {
 	now      func() time.Time
 	// refused remembers recent assembly refusals (assemble.go).
 	refused *refusals
+	// failures limits failed bearer authentications per client IP (authlimit.go).
+	failures *authLimiter
 }
 
 // New returns the endpoints.
@@ -72,8 +80,16 @@ func New(cfg Config) *Endpoints {
 	if cfg.Upload == (chunkupload.Limits{}) {
 		cfg.Upload = chunkupload.DefaultLimits()
 	}
-	return &Endpoints{cfg: cfg, svc: cfg.Services, sessions: cfg.Sessions, now: cfg.Now, refused: &refusals{}}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Endpoints{cfg: cfg, svc: cfg.Services, sessions: cfg.Sessions, now: cfg.Now, refused: &refusals{},
+		failures: newAuthLimiter(cfg.Now, cfg.Logger, cfg.AuthFailureLogInterval)}
 }
+
+// FlushAuthFailureLog logs the failed authentications counted since the last line now,
+// rather than at the end of the interval: for shutdown.
+func (s *Endpoints) FlushAuthFailureLog() { s.failures.flush() }
 
 // WriteError writes Sentry's error bodies for a status and message that web's error handler
 // has mapped: {"field": ["message"]} for validation errors, {"detail": "message"} otherwise.

@@ -48,3 +48,17 @@ func NoStore(c echo.Context) {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	c.Response().Header().Set("Pragma", "no-cache")
 }
+
+// ctxSkipLog marks a request whose line the request log leaves out (see SkipRequestLog).
+const ctxSkipLog = "tokenboard.skip-request-log"
+
+// SkipRequestLog leaves the request out of the per-request log: it is counted elsewhere
+// instead (failed bearer authentications are logged as one line per IP per interval, so a
+// flood of bad tokens cannot fill the disk with log lines).
+func SkipRequestLog(c echo.Context) { c.Set(ctxSkipLog, true) }
+
+// RequestLogSkipped reports whether SkipRequestLog was called for the request.
+func RequestLogSkipped(c echo.Context) bool {
+	skip, _ := c.Get(ctxSkipLog).(bool)
+	return skip
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -37,13 +38,18 @@ func (s *Screens) ThemeUpdate(c echo.Context) error {
 // AccountDetailsUpdate answers POST /settings/account/details/.
 func (s *Screens) AccountDetailsUpdate(c echo.Context) error {
 	name, email := c.FormValue("name"), c.FormValue("email")
-	_, err := s.svc.Users.UpdateUserDetails(c.Request().Context(), name, email, c.FormValue("password"))
+	before := request.User(c).Email
+	u, err := s.svc.Users.UpdateUserDetails(c.Request().Context(), name, email, c.FormValue("password"))
 	if isInvalid(err) {
 		p := s.page(c, "Account Details", views.NavDetails)
 		view := views.AccountDetailsView{Name: name, Email: email, Theme: p.Theme, Errors: formErrors(err)}
 		return s.render(c, http.StatusBadRequest, views.AccountDetails(p, view))
 	} else if err != nil {
 		return err
+	}
+	if !strings.EqualFold(u.Email, before) {
+		// The store ended the other sessions: whoever holds one must sign in with the new email.
+		return s.redirectWithFlash(c, "/settings/account/details/", "Saved your account details. Your other sessions are signed out.")
 	}
 	return s.redirectWithFlash(c, "/settings/account/details/", "Saved your account details.")
 }
@@ -59,11 +65,15 @@ func (s *Screens) renderSecurity(c echo.Context, status int, errs views.FieldErr
 		return err
 	}
 	view := views.AccountSecurityView{Errors: errs, Log: log}
+	if err := s.renderSessionsInto(c, &view); err != nil {
+		return err
+	}
 	return s.render(c, status, views.AccountSecurity(s.page(c, "Security", views.NavSecurity), view))
 }
 
-// PasswordChange answers POST /settings/account/security/. The session version moves
-// on, so every other session is signed out; this one is renewed.
+// PasswordChange answers POST /settings/account/security/. The store ends every other
+// session; this one is replaced by a new one (a new secret), so a copy of the old cookie is
+// useless too.
 func (s *Screens) PasswordChange(c echo.Context) error {
 	next := c.FormValue("new_password")
 	if next != c.FormValue("verify_password") {

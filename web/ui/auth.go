@@ -1,20 +1,17 @@
 package ui
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/views"
 	"github.com/tokenboard/tokenboard/web/request"
-)
-
-// Failed sign-ins allowed per 15 minutes, per account and per client IP.
-const (
-	maxLoginFailuresPerAccount = 10
-	maxLoginFailuresPerIP      = 50
 )
 
 // Home answers GET /: the first organization's settings, or the sign-in page.
@@ -47,45 +44,66 @@ func (s *Screens) LoginPage(c echo.Context) error {
 }
 
 // Login answers POST /auth/login/. A wrong password and an unknown email get the same
-// message; repeated failures per account and per IP are refused for a while.
+// message. Repeated failures slow down the (account, IP) and the IP that fail (ratelimit.go):
+// an attempt before the next allowed time is refused without checking the password, and the
+// user is told how long to wait.
 func (s *Screens) Login(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	next := localPath(c.FormValue("next"))
 	view := views.LoginView{Email: email, Next: next}
 	if len(email) > 254 {
-		// No account has such an email; refusing it here also keeps the limiter's keys small.
+		// No account has such an email; refusing it here also keeps the throttle's keys small.
 		view.Email, view.Error = "", "Incorrect email or password."
 		return s.render(c, http.StatusUnauthorized, views.Login(s.page(c, "Sign In", ""), view))
 	}
-	accountKey, ipKey := "account:"+strings.ToLower(email), "ip:"+c.RealIP()
-	if s.logins.Blocked(accountKey, maxLoginFailuresPerAccount) || s.logins.Blocked(ipKey, maxLoginFailuresPerIP) {
-		view.Error = "Too many failed sign-in attempts. Please try again in a few minutes."
+	ip := c.RealIP()
+	accountKey := "account-ip:" + strings.ToLower(email) + "\x00" + ip
+	try, wait := s.logins.begin(throttleKey{accountKey, loginFreePerAccountIP}, throttleKey{"ip:" + ip, loginFreePerIP})
+	if try == nil {
+		view.Error = tooManyAttempts(wait)
+		c.Response().Header().Set("Retry-After", strconv.Itoa(waitSeconds(wait)))
 		return s.render(c, http.StatusTooManyRequests, views.Login(s.page(c, "Sign In", ""), view))
 	}
-	// The attempt counts before the slow password check, so a burst of concurrent guesses
-	// cannot all pass the Blocked check above; a success takes it back.
-	s.logins.Fail(accountKey)
-	s.logins.Fail(ipKey)
 	u, err := s.svc.Users.Authenticate(c.Request().Context(), email, c.FormValue("password"))
 	if core.ErrorCode(err) == core.EUNAUTHORIZED {
 		view.Error = core.ErrorMessage(err)
+		if try.delay > 0 {
+			view.Error += " " + tooManyAttempts(try.delay)
+		}
 		return s.render(c, http.StatusUnauthorized, views.Login(s.page(c, "Sign In", ""), view))
 	} else if err != nil {
+		try.succeeded("") // not a failed password: nothing to count
 		return err
 	}
-	s.logins.Reset(accountKey)
-	s.logins.Forgive(ipKey)
+	try.succeeded(accountKey)
 	if err := s.sessions.SignIn(c, u); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, firstNonEmpty(next, "/"))
 }
 
-// Logout answers POST /auth/logout/.
+// tooManyAttempts tells the user how long they must wait before trying again.
+func tooManyAttempts(wait time.Duration) string {
+	n := waitSeconds(wait)
+	unit := "seconds"
+	if n == 1 {
+		unit = "second"
+	}
+	return fmt.Sprintf("Too many failed attempts. Try again in %d %s.", n, unit)
+}
+
+// waitSeconds is a wait in whole seconds, rounded up.
+func waitSeconds(wait time.Duration) int {
+	return int((wait + time.Second - 1) / time.Second)
+}
+
+// Logout answers POST /auth/logout/: the server-side session ends, so no copy of the cookie
+// signs anyone in any more.
 func (s *Screens) Logout(c echo.Context) error {
 	if err := s.sessions.SignOut(c); err != nil {
 		return err
 	}
+	s.flash(c, "success", "You have been signed out.")
 	return c.Redirect(http.StatusSeeOther, "/auth/login/")
 }
 

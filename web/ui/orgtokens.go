@@ -127,7 +127,12 @@ func newOrgTokenView(c echo.Context) views.NewOrgTokenView {
 
 // OrgTokenNewPage answers GET /settings/:org/auth-tokens/new-token/.
 func (s *Screens) OrgTokenNewPage(c echo.Context) error {
-	return s.render(c, http.StatusOK, views.NewOrgToken(s.page(c, "Create New Auth Token", views.NavAuthTokens), newOrgTokenView(c)))
+	v := newOrgTokenView(c)
+	if draft, ok := s.restoreDraft(c); ok {
+		v.Name = draft.Get("name")
+		v.Expiration, v.ExpirationDate = firstNonEmpty(draft.Get("expiration"), v.Expiration), draft.Get("expiration_date")
+	}
+	return s.render(c, http.StatusOK, views.NewOrgToken(s.page(c, "Create New Auth Token", views.NavAuthTokens), v))
 }
 
 // OrgTokenCreate answers POST /settings/:org/auth-tokens/new-token/. It renders the one

@@ -16,6 +16,7 @@ import (
 // Services are the core services the screens call.
 type Services struct {
 	Users        core.UserService
+	Sessions     core.SessionService
 	Orgs         core.OrgService
 	UserTokens   core.UserTokenService
 	OrgTokens    core.OrgTokenService
@@ -46,7 +47,7 @@ type Screens struct {
 	svc          Services
 	sessions     *session.Store
 	log          *slog.Logger
-	logins       *failureLimiter
+	logins       *loginThrottle
 	assetVersion string
 	now          func() time.Time
 }
@@ -55,6 +56,6 @@ type Screens struct {
 func New(cfg Config) *Screens {
 	return &Screens{
 		svc: cfg.Services, sessions: cfg.Sessions, log: cfg.Logger,
-		logins: newFailureLimiter(cfg.Now), assetVersion: cfg.AssetVersion, now: cfg.Now,
+		logins: newLoginThrottle(cfg.Now), assetVersion: cfg.AssetVersion, now: cfg.Now,
 	}
 }

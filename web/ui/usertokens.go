@@ -54,7 +54,17 @@ func newUserTokenView() views.NewUserTokenView {
 
 // UserTokenNewPage answers GET /settings/account/api/auth-tokens/new-token/.
 func (s *Screens) UserTokenNewPage(c echo.Context) error {
-	return s.render(c, http.StatusOK, views.NewUserToken(s.page(c, "Create New Token", views.NavUserTokens), newUserTokenView()))
+	v := newUserTokenView()
+	if draft, ok := s.restoreDraft(c); ok {
+		v.Name = draft.Get("name")
+		v.Expiration, v.ExpirationDate = firstNonEmpty(draft.Get("expiration"), v.Expiration), draft.Get("expiration_date")
+		for _, res := range core.Resources {
+			if level := draft.Get("perm-" + res.Key); level != "" {
+				v.Permissions[res.Key] = core.AccessLevel(level)
+			}
+		}
+	}
+	return s.render(c, http.StatusOK, views.NewUserToken(s.page(c, "Create New Token", views.NavUserTokens), v))
 }
 
 // UserTokenCreate answers POST /settings/account/api/auth-tokens/new-token/. On success
