@@ -3,6 +3,9 @@ package web
 import (
 	"net/http"
 	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -92,6 +95,11 @@ func (s *Server) routes() {
 	org.GET("/developer-settings/:slug/delete/", s.screens.IntegrationDeletePage, ui.RequireIntegrationDeleter)
 	org.POST("/developer-settings/:slug/delete/", s.screens.IntegrationDelete, ui.RequireIntegrationDeleter)
 
+	// GitHub's secret-scanning reports (issue 15): no session and no CSRF, GitHub's
+	// signature is the credential; a tighter body limit, and a rate limit per client IP.
+	e.POST("/api/0/secret-scanning/github/", s.api.SecretScanningGitHub,
+		middleware.BodyLimit(api.SecretScanningBodyLimit), s.secretScanningLimit())
+
 	// The REST API. Bearer tokens or the session authenticate; CSRF applies to the session.
 	rest := e.Group("/api/0", s.sameOrigin, s.csrf(), s.api.Authenticate)
 	// Token management: session only, never a bearer token (SPEC 5).
@@ -143,6 +151,20 @@ func (s *Server) routes() {
 	sentry.DELETE("/projects/:org/:project/releases/:version/", s.api.ReleaseDelete)
 
 	rest.Any("/*", api.NotFound)
+}
+
+// secretScanningLimit rate-limits the secret-scanning endpoint per client IP: GitHub sends a
+// report per finding, in bursts, while anyone can post unsigned bodies, each costing a
+// signature check.
+func (s *Server) secretScanningLimit() echo.MiddlewareFunc {
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(5), Burst: 60, ExpiresIn: 10 * time.Minute,
+		}),
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			return c.JSON(http.StatusTooManyRequests, map[string]string{"details": "rate limited"})
+		},
+	})
 }
 
 func skipTrailingSlash(path string) bool {

@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/internal/secretscan"
 	"github.com/tokenboard/tokenboard/web/api"
 	"github.com/tokenboard/tokenboard/web/session"
 	"github.com/tokenboard/tokenboard/web/ui"
@@ -45,6 +46,12 @@ type Services struct {
 	// Usage notes each authenticated API request's token use ("last used"); nil records
 	// nothing. It must not write to the database per request: internal/usage batches.
 	Usage core.TokenUseRecorder
+	// Exposures acts on GitHub's exposed-token reports.
+	Exposures core.ExposureService
+	// Rotation rotates org and user tokens with an overlap window.
+	Rotation core.RotationService
+	// Policies reads and changes organizations' token policies.
+	Policies core.TokenPolicyService
 }
 
 // Config is everything the web layer needs from the outside.
@@ -59,6 +66,8 @@ type Config struct {
 	Logger      *slog.Logger
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
+	// SecretScanningKeys verify GitHub's exposed-token reports (nil: every report is refused).
+	SecretScanningKeys *secretscan.KeySet
 }
 
 // Server is the HTTP server.
@@ -117,8 +126,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Services: api.Services{
 			Orgs: svc.Orgs, Tokens: svc.Tokens, UserTokens: svc.UserTokens, OrgTokens: svc.OrgTokens,
 			Integrations: svc.Integrations, Releases: svc.Releases, Usage: svc.Usage,
+			Exposures: svc.Exposures, Rotation: svc.Rotation,
 		},
-		Sessions: s.sessions, Now: cfg.Now,
+		SecretScanningKeys: cfg.SecretScanningKeys,
+		Sessions:           s.sessions, Now: cfg.Now,
 	})
 
 	s.echo = echo.New()

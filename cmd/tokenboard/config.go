@@ -18,6 +18,8 @@ type Config struct {
 	Demo        bool
 	BehindProxy bool
 	LogFormat   string
+	// SecretScanningKeys is the path of GitHub's secret-scanning public keys (issue 15).
+	SecretScanningKeys string
 }
 
 // configVar describes one setting: its flag, its environment variable and its help.
@@ -37,6 +39,7 @@ func (c *Config) vars() []configVar {
 		{flag: "mail-from", env: "TOKENBOARD_MAIL_FROM", str: &c.MailFrom, def: "tokenboard <tokenboard@localhost>", help: "From address of outgoing mail"},
 		{flag: "demo", env: "TOKENBOARD_DEMO", boolean: &c.Demo, help: "seed the demo organizations into an empty database"},
 		{flag: "behind-proxy", env: "TOKENBOARD_BEHIND_PROXY", boolean: &c.BehindProxy, help: "trust X-Forwarded-For for client IPs (only behind a proxy that sets it)"},
+		{flag: "secret-scanning-keys", env: "TOKENBOARD_SECRET_SCANNING_KEYS", str: &c.SecretScanningKeys, help: "file of GitHub's secret-scanning public keys (the JSON of https://api.github.com/meta/public_keys/secret_scanning); without it exposed-token reports are refused"},
 		{flag: "log-format", env: "TOKENBOARD_LOG_FORMAT", str: &c.LogFormat, def: "text", help: "log format: text or json"},
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/tokenboard/tokenboard/internal/datadir"
 	"github.com/tokenboard/tokenboard/internal/demo"
 	"github.com/tokenboard/tokenboard/internal/mail"
+	"github.com/tokenboard/tokenboard/internal/secretscan"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
 )
 
@@ -249,12 +250,20 @@ func (m *Main) serve(ctx context.Context, db *sqlite.DB, logger *slog.Logger) er
 		return err
 	}
 	logger.Info("mail", "transport", transport.Describe())
+	var scanKeys *secretscan.KeySet
+	if m.Config.SecretScanningKeys != "" {
+		if scanKeys, err = secretscan.LoadKeys(m.Config.SecretScanningKeys); err != nil {
+			return err
+		}
+		logger.Info("secret scanning", "keys", m.Config.SecretScanningKeys)
+	}
 	a, err := app.New(ctx, db, app.Config{
-		BaseURL:     m.Config.BaseURL,
-		BehindProxy: m.Config.BehindProxy,
-		Transport:   transport,
-		MailFrom:    m.Config.MailFrom,
-		Logger:      logger,
+		BaseURL:            m.Config.BaseURL,
+		BehindProxy:        m.Config.BehindProxy,
+		Transport:          transport,
+		MailFrom:           m.Config.MailFrom,
+		Logger:             logger,
+		SecretScanningKeys: scanKeys,
 	})
 	if err != nil {
 		return err

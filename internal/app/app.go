@@ -7,9 +7,11 @@ package app
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	tokenboard "github.com/tokenboard/tokenboard"
 	"github.com/tokenboard/tokenboard/internal/mail"
+	"github.com/tokenboard/tokenboard/internal/secretscan"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
 	"github.com/tokenboard/tokenboard/internal/usage"
 	"github.com/tokenboard/tokenboard/views/email"
@@ -27,6 +29,9 @@ type Config struct {
 	MailFrom  string
 	// Logger receives every part's logs; nil discards them.
 	Logger *slog.Logger
+	// SecretScanningKeys verify GitHub's exposed-token reports (secretscan.LoadKeys); nil
+	// refuses every report.
+	SecretScanningKeys *secretscan.KeySet
 }
 
 // App is tokenboard assembled. Nothing runs yet: the caller runs Sender.Run, Uses.Run (or
@@ -53,6 +58,10 @@ func New(ctx context.Context, db *sqlite.DB, cfg Config) (*App, error) {
 		Services:    services(db, uses),
 		Static:      tokenboard.StaticFS(),
 		Logger:      cfg.Logger,
+		// The store's clock is the one clock: tests move it to drive expiry, overlaps and
+		// reminders, and the web layer reads it through here.
+		Now:                func() time.Time { return db.Now() },
+		SecretScanningKeys: cfg.SecretScanningKeys,
 	})
 	if err != nil {
 		return nil, err
@@ -75,5 +84,6 @@ func services(db *sqlite.DB, uses *usage.Recorder) web.Services {
 		Integrations: db,
 		Releases:     cached,
 		Usage:        uses,
+		Exposures:    db,
 	}
 }

@@ -7,6 +7,7 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
 	"io"
 	"log/slog"
 	"net"
@@ -21,6 +22,7 @@ import (
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/demo"
 	"github.com/tokenboard/tokenboard/internal/mail"
+	"github.com/tokenboard/tokenboard/internal/secretscan"
 	"github.com/tokenboard/tokenboard/internal/smtptest"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
 	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
@@ -39,6 +41,7 @@ type App struct {
 	DataDir string
 
 	uses         *usage.Recorder
+	scanKey      *ecdsa.PrivateKey
 	fixturesOnce sync.Once
 	fixtures     *sqlitetest.Fixtures
 	fixturesErr  error
@@ -73,7 +76,10 @@ func Start(t testing.TB) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts, err := tbapp.New(ctx, db, tbapp.Config{BaseURL: app.URL, Transport: transport, Logger: logger})
+	var scanKeys *secretscan.KeySet
+	app.scanKey, scanKeys = newSecretScanningKey(t)
+	parts, err := tbapp.New(ctx, db, tbapp.Config{BaseURL: app.URL, Transport: transport, Logger: logger,
+		SecretScanningKeys: scanKeys})
 	if err != nil {
 		t.Fatal(err)
 	}

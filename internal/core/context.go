@@ -14,6 +14,9 @@ type Actor struct {
 	// services then allow no more than the token's scopes, and an org or integration token
 	// (which has no User) only in its own organization.
 	Token *Principal
+	// System names work the server does on behalf of no person (a GitHub exposure report):
+	// it holds no permission and the audit log names it.
+	System string
 }
 
 // Email returns the actor's email for audit entries and security emails.
@@ -25,6 +28,8 @@ func (a Actor) Email() string {
 		return a.Token.Kind.ActorName()
 	case a.Operator:
 		return "operator"
+	case a.System != "":
+		return a.System
 	}
 	return "anonymous"
 }

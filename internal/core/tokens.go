@@ -21,6 +21,11 @@ type OrgToken struct {
 	LastUsedAt        *time.Time
 	LastUsedProjectID int64
 	LastUsedProject   string
+	// Exposure is set once the token has been reported exposed.
+	Exposure *TokenExposure
+	// ReplacedByID is the successor of a rotated token (0: none); the token then works
+	// until ExpiresAt, the end of the overlap.
+	ReplacedByID int64
 }
 
 // NewOrgToken is what the create form and the API submit.
@@ -89,6 +94,10 @@ type UserToken struct {
 	CreatedAt  time.Time
 	ExpiresAt  *time.Time
 	LastUsedAt *time.Time
+	// Exposure is set once the token has been reported exposed.
+	Exposure *TokenExposure
+	// ReplacedByID is the successor of a rotated token (0: none).
+	ReplacedByID int64
 }
 
 // NewUserToken is what the create form and the API submit. Scopes are stored expanded.
@@ -96,6 +105,9 @@ type NewUserToken struct {
 	Name      string
 	Scopes    ScopeSet
 	ExpiresAt *time.Time
+	// CreatedAt is when the token was created: with ExpiresAt, its lifetime, which an
+	// organization's user-token policy bounds.
+	CreatedAt time.Time
 }
 
 // MsgUserTokenOrgCI refuses org:ci on a user token.
@@ -196,6 +208,10 @@ type IntegrationToken struct {
 	Scopes        ScopeSet
 	CreatedAt     time.Time
 	LastUsedAt    *time.Time
+	// ExpiresAt is set when the organization's "Maximum lifetime" policy bounded the token.
+	ExpiresAt *time.Time
+	// Exposure is set once the token has been reported exposed.
+	Exposure *TokenExposure
 }
 
 // IntegrationService manages an organization's internal integrations and their tokens. Any
@@ -243,6 +259,9 @@ type Principal struct {
 	// Scopes are the token's own scopes, expanded.
 	Scopes    ScopeSet
 	ExpiresAt *time.Time
+	// CreatedAt is when the token was created: with ExpiresAt, its lifetime, which an
+	// organization's user-token policy bounds.
+	CreatedAt time.Time
 }
 
 // TokenAuthenticator finds the live token behind a parsed bearer token.

@@ -34,7 +34,7 @@ func (db *DB) livePrincipal(p core.Principal) (*core.Principal, error) {
 
 // tokenByHash is the bearer lookup, one for the three kinds: one indexed search of the live
 // tokens by hash. A user token brings its user (the columns are NULL for other kinds).
-const tokenByHash = `SELECT t.id, coalesce(t.org_id, 0), coalesce(t.integration_id, 0), t.scopes, t.expires_at,
+const tokenByHash = `SELECT t.id, coalesce(t.org_id, 0), coalesce(t.integration_id, 0), t.scopes, t.expires_at, t.created_at,
 	coalesce(u.id, 0), coalesce(u.email, ''), coalesce(u.name, ''), coalesce(u.active, 0),
 	coalesce(u.session_version, 0), coalesce(u.created_at, 0)
 	FROM tokens t LEFT JOIN users u ON u.id = t.user_id
@@ -46,9 +46,9 @@ func (db *DB) lookupToken(ctx context.Context, t core.ParsedToken) (core.Princip
 	var u core.User
 	var scopes string
 	var expires sql.NullInt64
-	var created int64
+	var created, tokenCreated int64
 	err := db.queryRow(ctx, tokenByHash, t.Hash, kindColumn(t.Kind)).Scan(&p.TokenID, &p.OrgID, &p.IntegrationID,
-		&scopes, &expires, &u.ID, &u.Email, &u.Name, &u.Active, &u.SessionVersion, &created)
+		&scopes, &expires, &tokenCreated, &u.ID, &u.Email, &u.Name, &u.Active, &u.SessionVersion, &created)
 	switch {
 	case errors.Is(err, sql.ErrNoRows) && t.Kind == core.TokenOrg:
 		return p, core.Errorf(core.EUNAUTHORIZED, "Invalid org token")
@@ -66,6 +66,7 @@ func (db *DB) lookupToken(ctx context.Context, t core.ParsedToken) (core.Princip
 	}
 	p.Scopes = parseScopesColumn(scopes).Expand()
 	p.ExpiresAt = fromNullUnix(expires)
+	p.CreatedAt = fromUnix(tokenCreated)
 	return p, nil
 }
 

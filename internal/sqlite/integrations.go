@@ -283,7 +283,7 @@ func (db *DB) IntegrationTokens(ctx context.Context, orgID int64, slug string) (
 // integrationToken is the integration token a stored row holds.
 func (t *tokenRow) integrationToken() *core.IntegrationToken {
 	return &core.IntegrationToken{ID: t.ID, IntegrationID: t.IntegrationID, LastChars: t.LastChars, Scopes: t.Scopes,
-		CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt}
+		CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, ExpiresAt: t.ExpiresAt, Exposure: t.Exposure}
 }
 
 // authorizeTokenIssue loads the integration for issuing a token: the actor must manage it and

@@ -27,7 +27,8 @@ const orgTokenListQuery = `SELECT ` + tokenColumns + ` FROM tokens t
 func (t *tokenRow) orgToken() *core.OrgToken {
 	return &core.OrgToken{ID: t.ID, OrgID: t.OrgID, Name: t.Name, LastChars: t.LastChars, Scopes: t.Scopes,
 		CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt,
-		LastUsedProjectID: t.LastUsedProjectID, LastUsedProject: t.LastUsedProject}
+		LastUsedProjectID: t.LastUsedProjectID, LastUsedProject: t.LastUsedProject,
+		Exposure: t.Exposure, ReplacedByID: t.ReplacedBy}
 }
 
 // orgTokenTarget names a token in the audit log: its name and masked value, never the token.

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/internal/secretscan"
 	"github.com/tokenboard/tokenboard/web/session"
 )
 
@@ -27,6 +28,10 @@ type Services struct {
 	// Usage notes each authenticated request's token use ("last used"); nil records nothing.
 	// It must not write to the database per request: internal/usage batches.
 	Usage core.TokenUseRecorder
+	// Exposures acts on GitHub's exposed-token reports.
+	Exposures core.ExposureService
+	// Rotation rotates org and user tokens with an overlap.
+	Rotation core.RotationService
 }
 
 // Config is what the API needs from the server that mounts it.
@@ -38,6 +43,9 @@ type Config struct {
 	Sessions *session.Store
 	// Now is the clock.
 	Now func() time.Time
+	// SecretScanningKeys verify GitHub's exposed-token reports; nil refuses every report
+	// as unsigned.
+	SecretScanningKeys *secretscan.KeySet
 }
 
 // Endpoints holds the API's handlers and middleware, as methods; web's route table mounts
