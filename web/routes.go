@@ -60,6 +60,8 @@ func (s *Server) routes() {
 	user.GET("/settings/account/api/auth-tokens/:id/", s.screens.UserTokenEditPage)
 	user.POST("/settings/account/api/auth-tokens/:id/", s.screens.UserTokenRename)
 	user.POST("/settings/account/api/auth-tokens/:id/revoke/", s.screens.UserTokenRevoke)
+	user.GET("/settings/account/api/auth-tokens/:id/rotate/", s.screens.UserTokenRotatePage)
+	user.POST("/settings/account/api/auth-tokens/:id/rotate/", s.screens.UserTokenRotate)
 
 	org := user.Group("/settings/:org", s.screens.RequireOrgSettings)
 	org.GET("/", s.screens.OrgGeneralPage)
@@ -81,6 +83,8 @@ func (s *Server) routes() {
 	org.GET("/auth-tokens/:id/", s.screens.OrgTokenEditPage)
 	org.POST("/auth-tokens/:id/", s.screens.OrgTokenRename)
 	org.POST("/auth-tokens/:id/revoke/", s.screens.OrgTokenRevoke, ui.RequireRole(core.Role.CanManageOrgTokens))
+	org.GET("/auth-tokens/:id/rotate/", s.screens.OrgTokenRotatePage, ui.RequireRole(core.Role.CanManageOrgTokens))
+	org.POST("/auth-tokens/:id/rotate/", s.screens.OrgTokenRotate, ui.RequireRole(core.Role.CanManageOrgTokens))
 
 	// Developer Settings > Custom Integrations (SPEC 3.5): any member sees the list and the
 	// settings; owners and managers create, edit and manage tokens; owners delete.
@@ -111,6 +115,7 @@ func (s *Server) routes() {
 	apiSession.GET("/api-tokens/:id/", s.api.UserToken)
 	apiSession.PUT("/api-tokens/:id/", s.api.UserTokenUpdate)
 	apiSession.DELETE("/api-tokens/:id/", s.api.UserTokenDelete)
+	apiSession.POST("/api-tokens/:id/rotate/", s.api.UserTokenRotate)
 
 	// Organization auth tokens (SPEC 5).
 	apiSession.GET("/organizations/:org/org-auth-tokens/", s.api.OrgTokens)
@@ -118,6 +123,7 @@ func (s *Server) routes() {
 	apiSession.GET("/organizations/:org/org-auth-tokens/:id/", s.api.OrgToken)
 	apiSession.PUT("/organizations/:org/org-auth-tokens/:id/", s.api.OrgTokenRename)
 	apiSession.DELETE("/organizations/:org/org-auth-tokens/:id/", s.api.OrgTokenRevoke)
+	apiSession.POST("/organizations/:org/org-auth-tokens/:id/rotate/", s.api.OrgTokenRotate)
 
 	// Internal integration tokens (SPEC 5, Sentry's sentry-apps endpoints).
 	apiSession.GET("/sentry-apps/:slug/api-tokens/", s.api.IntegrationTokens)

@@ -117,7 +117,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.screens = ui.New(ui.Config{
 		Services: ui.Services{
 			Users: svc.Users, Orgs: svc.Orgs, UserTokens: svc.UserTokens, OrgTokens: svc.OrgTokens,
-			Integrations: svc.Integrations, Releases: svc.Releases,
+			Integrations: svc.Integrations, Releases: svc.Releases, Rotation: svc.Rotation, Policies: svc.Policies,
 		},
 		Sessions: s.sessions, Logger: cfg.Logger, AssetVersion: s.assetVersion, Now: cfg.Now,
 	})

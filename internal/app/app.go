@@ -85,5 +85,7 @@ func services(db *sqlite.DB, uses *usage.Recorder) web.Services {
 		Releases:     cached,
 		Usage:        uses,
 		Exposures:    db,
+		Rotation:     db,
+		Policies:     db,
 	}
 }

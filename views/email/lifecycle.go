@@ -14,7 +14,9 @@ const (
 )
 
 // exposedSubject is "Action Required: Organization Auth Token Exposed" and its kin.
-func exposedSubject(d core.TokenExposedMail) string { return "Action Required: " + d.KindName + " Exposed" }
+func exposedSubject(d core.TokenExposedMail) string {
+	return "Action Required: " + d.KindName + " Exposed"
+}
 
 func expiringSubject(d core.TokenExpiringMail) string {
 	return "Your " + d.KindName + " expires in " + d.Left

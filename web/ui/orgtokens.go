@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -45,7 +46,12 @@ func (s *Screens) OrgTokensPage(c echo.Context) error {
 	v := views.OrgTokensView{NewURL: orgTokensPath(c) + "new-token/", Now: s.now()}
 	v.Pager, tokens = pager(c.Request().URL.Path, pageNo, orgTokenPageSize, tokens)
 	for _, t := range tokens {
-		v.Rows = append(v.Rows, views.OrgTokenRow{Token: t, EditURL: orgTokenPath(c, t.ID), RevokeURL: orgTokenPath(c, t.ID) + "revoke/"})
+		row := views.OrgTokenRow{Token: t, EditURL: orgTokenPath(c, t.ID), RevokeURL: orgTokenPath(c, t.ID) + "revoke/",
+			ExceedsPolicy: exceedsPolicy(currentOrg(c).Org.Policy, t.CreatedAt, t.ExpiresAt)}
+		if currentOrg(c).Role.CanManageOrgTokens() {
+			row.RotateURL = orgTokenPath(c, t.ID) + "rotate/"
+		}
+		v.Rows = append(v.Rows, row)
 	}
 	return s.render(c, http.StatusOK, views.OrgTokens(s.page(c, "Auth Tokens", views.NavAuthTokens), v))
 }
@@ -144,4 +150,10 @@ func (s *Screens) OrgTokenRevoke(c echo.Context) error {
 		return err
 	}
 	return s.redirectWithFlash(c, orgTokensPath(c), "Revoked auth token for the organization.")
+}
+
+// exceedsPolicy reports whether a token created and expiring so would be refused by the
+// organization's "Maximum lifetime" policy today: the list marks it, and leaves it working.
+func exceedsPolicy(p core.TokenPolicy, createdAt time.Time, expiresAt *time.Time) bool {
+	return p.CheckNewTokenLifetime(expiresAt, createdAt) != nil
 }

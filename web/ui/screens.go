@@ -20,6 +20,10 @@ type Services struct {
 	OrgTokens    core.OrgTokenService
 	Integrations core.IntegrationService
 	Releases     core.ReleaseService
+	// Rotation rotates org and user tokens with an overlap; Policies are the organizations'
+	// token policies (issue 15).
+	Rotation core.RotationService
+	Policies core.TokenPolicyService
 }
 
 // Config is what the screens need from the server that mounts them.

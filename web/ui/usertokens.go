@@ -38,7 +38,7 @@ func (s *Screens) UserTokensPage(c echo.Context) error {
 	for _, t := range tokens {
 		v.Rows = append(v.Rows, views.UserTokenRow{
 			Token: t, Masked: maskUserToken(&t),
-			EditURL: userTokenPath(t.ID), RevokeURL: userTokenPath(t.ID) + "revoke/",
+			EditURL: userTokenPath(t.ID), RevokeURL: userTokenPath(t.ID) + "revoke/", RotateURL: userTokenPath(t.ID) + "rotate/",
 		})
 	}
 	return s.render(c, http.StatusOK, views.UserTokens(s.page(c, "User Auth Tokens", views.NavUserTokens), v))
