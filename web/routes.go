@@ -66,6 +66,7 @@ func (s *Server) routes() {
 	org := user.Group("/settings/:org", s.screens.RequireOrgSettings)
 	org.GET("/", s.screens.OrgGeneralPage)
 	org.POST("/", s.screens.OrgUpdate)
+	org.POST("/token-policies/", s.screens.TokenPolicyUpdate, ui.RequireRole(core.RuleManageTokenPolicies.AllowsRole))
 	org.GET("/members/", s.screens.MembersPage)
 	org.POST("/members/", s.screens.MemberAdd)
 	org.POST("/members/:user/role/", s.screens.MemberRoleChange)

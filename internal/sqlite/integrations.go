@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tokenboard/tokenboard/internal/core"
 )
@@ -387,8 +388,20 @@ func (db *DB) issueIntegrationToken(ctx context.Context, tx *sql.Tx, i *core.Int
 	if err != nil {
 		return nil, "", err
 	}
+	// Integration tokens have no expiry of their own; under a "Maximum lifetime" policy they
+	// get that lifetime.
+	now := db.Now()
+	policy, err := tokenPolicy(ctx, tx, i.OrgID)
+	if err != nil {
+		return nil, "", err
+	}
+	var expiresAt *time.Time
+	if policy.MaxTokenDays > 0 {
+		at := now.Add(time.Duration(policy.MaxTokenDays) * 24 * time.Hour).Truncate(time.Second)
+		expiresAt = &at
+	}
 	row, err := insertToken(ctx, tx, newToken{kind: core.TokenIntegration, orgID: i.OrgID, integrationID: i.ID,
-		plaintext: plain, scopes: i.Scopes, createdBy: actorID(ctx).Int64, createdAt: db.Now()})
+		plaintext: plain, scopes: i.Scopes, createdBy: actorID(ctx).Int64, createdAt: now, expiresAt: expiresAt})
 	if err != nil {
 		return nil, "", err
 	}

@@ -134,6 +134,11 @@ func (s *Endpoints) Authorize(next echo.HandlerFunc) echo.HandlerFunc {
 			// services answer ENOTFOUND to keep an organization's contents unrevealed.
 			return core.Errorf(core.EFORBIDDEN, msgPermissionDenied)
 		}
+		// The organization's user-token policy, from the cached organization and principal:
+		// no query of its own.
+		if err := core.CheckUserTokenPolicy(actor, org); err != nil {
+			return err
+		}
 		c.Set(ctxAPIOrg, apiOrgAccess{Org: org, Role: role, Scopes: core.EffectiveScopes(actor, org.ID, role)})
 		return next(c)
 	}

@@ -58,7 +58,8 @@ func (s *Screens) OrgTokensPage(c echo.Context) error {
 
 // OrgTokenNewPage answers GET /settings/:org/auth-tokens/new-token/.
 func (s *Screens) OrgTokenNewPage(c echo.Context) error {
-	v := views.NewOrgTokenView{Action: c.Request().URL.Path, CancelURL: orgTokensPath(c), Expiration: core.ExpiryNever}
+	v := views.NewOrgTokenView{Action: c.Request().URL.Path, CancelURL: orgTokensPath(c), Expiration: core.ExpiryNever,
+		MaxDays: currentOrg(c).Org.Policy.MaxTokenDays}
 	return s.render(c, http.StatusOK, views.NewOrgToken(s.page(c, "Create New Auth Token", views.NavAuthTokens), v))
 }
 
@@ -67,7 +68,8 @@ func (s *Screens) OrgTokenNewPage(c echo.Context) error {
 // a redirect, a flash, a cookie or a URL.
 func (s *Screens) OrgTokenCreate(c echo.Context) error {
 	name := c.FormValue("name")
-	v := views.NewOrgTokenView{Action: c.Request().URL.Path, CancelURL: orgTokensPath(c), Name: name, Expiration: c.FormValue("expiration"), ExpirationDate: c.FormValue("expiration_date")}
+	v := views.NewOrgTokenView{Action: c.Request().URL.Path, CancelURL: orgTokensPath(c), Name: name, Expiration: c.FormValue("expiration"), ExpirationDate: c.FormValue("expiration_date"),
+		MaxDays: currentOrg(c).Org.Policy.MaxTokenDays}
 	expires, err := s.expiryFromForm(c)
 	var plaintext string
 	if err == nil {

@@ -54,7 +54,9 @@ func newUserTokenView() views.NewUserTokenView {
 
 // UserTokenNewPage answers GET /settings/account/api/auth-tokens/new-token/.
 func (s *Screens) UserTokenNewPage(c echo.Context) error {
-	return s.render(c, http.StatusOK, views.NewUserToken(s.page(c, "Create New Token", views.NavUserTokens), newUserTokenView()))
+	v := newUserTokenView()
+	v.PolicyOrgs = s.userTokenPolicyOrgs(c)
+	return s.render(c, http.StatusOK, views.NewUserToken(s.page(c, "Create New Token", views.NavUserTokens), v))
 }
 
 // UserTokenCreate answers POST /settings/account/api/auth-tokens/new-token/. On success
@@ -86,6 +88,7 @@ func (s *Screens) UserTokenCreate(c echo.Context) error {
 		fields = formErrors(err)
 	}
 	v.Errors = fields
+	v.PolicyOrgs = s.userTokenPolicyOrgs(c)
 	return s.render(c, http.StatusBadRequest, views.NewUserToken(s.page(c, "Create New Token", views.NavUserTokens), v))
 }
 
