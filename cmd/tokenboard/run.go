@@ -290,6 +290,8 @@ func (m *Main) serve(ctx context.Context, db *sqlite.DB, logger *slog.Logger) er
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	go func() { sender.Run(workCtx); close(senderDone) }()
 	go func() { uses.Run(workCtx); close(usesDone) }()
+	remindersDone := make(chan struct{})
+	go func() { a.Reminders.Run(workCtx); close(remindersDone) }()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
@@ -304,6 +306,7 @@ func (m *Main) serve(ctx context.Context, db *sqlite.DB, logger *slog.Logger) er
 	stopWork()
 	<-senderDone
 	<-usesDone
+	<-remindersDone
 	// The server takes no more requests: save the token uses recorded since the last save.
 	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()

@@ -42,6 +42,8 @@ type App struct {
 	Sender *mail.Sender
 	// Uses records token uses ("last used") in memory and saves them in batches.
 	Uses *usage.Recorder
+	// Reminders queues the expiry reminders on a ticker; the caller runs it.
+	Reminders *Reminders
 }
 
 // New assembles tokenboard on db, which the caller opened (and closes after the App stops).
@@ -51,6 +53,7 @@ func New(ctx context.Context, db *sqlite.DB, cfg Config) (*App, error) {
 	}
 	sender := mail.NewSender(db, mail.RenderFunc(email.Render), cfg.Transport, cfg.MailFrom, cfg.Logger)
 	db.MailQueued = sender.Wake
+	sender.Now = func() time.Time { return db.Now() }
 	uses := usage.NewRecorder(db, cfg.Logger)
 	srv, err := web.New(ctx, web.Config{
 		BaseURL:     cfg.BaseURL,
@@ -66,7 +69,8 @@ func New(ctx context.Context, db *sqlite.DB, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &App{Server: srv, Sender: sender, Uses: uses}, nil
+	reminders := &Reminders{Store: db, Interval: 5 * time.Minute, Logger: cfg.Logger}
+	return &App{Server: srv, Sender: sender, Uses: uses, Reminders: reminders}, nil
 }
 
 // services returns the web layer's services, all implemented by the database, with uses
