@@ -40,6 +40,10 @@ var (
 var apiRoutes = map[string]apiAccess{
 	// Auth info: anyone, as Sentry's index answers "auth": null, "user": null without credentials.
 	"GET /api/0/": {Anonymous: true},
+	// GitHub's exposed-token reports: anonymous, GitHub's signature is the credential. The
+	// route is mounted outside Authorize (no session, no CSRF); it is listed so that the table
+	// names every public route.
+	"POST /api/0/secret-scanning/github/": {Anonymous: true},
 
 	"GET /api/0/organizations/":      {Scopes: orgReadScopes},
 	"GET /api/0/organizations/:org/": {Scopes: orgReadScopes},
