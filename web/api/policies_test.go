@@ -107,6 +107,14 @@ func TestTokenPolicies(t *testing.T) {
 	if page := app.LoginAs(t, apptest.AcmeMember).Get("/settings/account/api/auth-tokens/new-token/"); !strings.Contains(page.Body, "Acme Corp") || !strings.Contains(page.Body, "at most 30 days") {
 		t.Error("the user-token form does not warn of Acme's policy")
 	}
+	// Creating a token the policy refuses says so on the one-time display; one that fits does not.
+	memberClient := app.LoginAs(t, apptest.AcmeMember)
+	for choice, refused := range map[string]bool{"never": true, "90": true, "30": false} {
+		res := memberClient.PostForm("/settings/account/api/auth-tokens/new-token/", url.Values{"name": {"f"}, "perm-org": {"read"}, "expiration": {choice}})
+		if res.Status != http.StatusOK || strings.Contains(res.Body, `id="user-token-refused"`) != refused {
+			t.Errorf("user token expiring %s: %d, refusal shown %v, want %v", choice, res.Status, !refused, refused)
+		}
+	}
 	// Lifting the policy lets the token in again at once (the cache is invalidated).
 	setPolicy(t, owner, false, 30, 0)
 	if res := app.Bearer(t, http.MethodGet, "/api/0/organizations/acme/", userForever, nil); res.Status != http.StatusOK {

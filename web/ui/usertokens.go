@@ -75,12 +75,18 @@ func (s *Screens) UserTokenCreate(c echo.Context) error {
 	expiresAt, err := s.expiryFromForm(c)
 	mergeFieldErrors(fields, err)
 	if len(fields) == 0 {
-		_, plain, err := s.svc.UserTokens.CreateUserToken(c.Request().Context(),
+		t, plain, err := s.svc.UserTokens.CreateUserToken(c.Request().Context(),
 			core.NewUserToken{Name: v.Name, Scopes: scopes, ExpiresAt: expiresAt})
 		if err == nil {
 			request.NoStore(c)
 			reveal := views.TokenRevealView{Token: plain, DoneURL: userTokensPath, DoneLabel: "I've saved it"}
-			return s.render(c, http.StatusOK, views.UserTokenCreated(s.page(c, "Create New Token", views.NavUserTokens), reveal))
+			var refusing []core.Org
+			for _, o := range s.userTokenPolicyOrgs(c) {
+				if o.Policy.UserTokenRefused(t.CreatedAt, t.ExpiresAt) {
+					refusing = append(refusing, o)
+				}
+			}
+			return s.render(c, http.StatusOK, views.UserTokenCreatedRefused(s.page(c, "Create New Token", views.NavUserTokens), reveal, refusing))
 		}
 		if !isInvalid(err) {
 			return err
