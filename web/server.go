@@ -39,6 +39,8 @@ type Services struct {
 	UserTokens core.UserTokenService
 	// OrgTokens manages organization auth tokens.
 	OrgTokens core.OrgTokenService
+	// Submissions remembers the create forms already posted, so a resubmission mints nothing.
+	Submissions core.SubmissionLedger
 	// Integrations manages internal integrations and their tokens.
 	Integrations core.IntegrationService
 	// Releases serves the release endpoints sentry-cli uses and the Releases page.
@@ -117,7 +119,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.screens = ui.New(ui.Config{
 		Services: ui.Services{
 			Users: svc.Users, Orgs: svc.Orgs, UserTokens: svc.UserTokens, OrgTokens: svc.OrgTokens,
-			Integrations: svc.Integrations, Releases: svc.Releases, Rotation: svc.Rotation, Policies: svc.Policies,
+			Integrations: svc.Integrations, Releases: svc.Releases, Submissions: svc.Submissions,
+			Rotation: svc.Rotation, Policies: svc.Policies,
 		},
 		Sessions: s.sessions, Logger: cfg.Logger, AssetVersion: s.assetVersion, Now: cfg.Now,
 	})

@@ -53,7 +53,7 @@ func TestOrgTokenEmailSurvivesKill9(t *testing.T) {
 	var to []string
 	for _, m := range msgs {
 		to = append(to, m.To...)
-		if m.Subject != "Security settings changed" || !strings.Contains(m.Text, `"survives kill -9"`) {
+		if m.Subject != "Organization auth token created in Acme Corp" || !strings.Contains(m.Text, `"survives kill -9"`) {
 			t.Errorf("message to %v: subject %q, text %q", m.To, m.Subject, m.Text)
 		}
 		if strings.Contains(m.Data, token) {

@@ -84,6 +84,7 @@ func services(db *sqlite.DB, uses *usage.Recorder) web.Services {
 		Secrets:      db,
 		Tokens:       cached,
 		OrgTokens:    db,
+		Submissions:  db,
 		UserTokens:   db,
 		Integrations: db,
 		Releases:     cached,

@@ -196,7 +196,7 @@ func (r *Response) TokenShownOnce(t testing.TB, pattern *regexp.Regexp) string {
 	if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control %q, want no-store", cc)
 	}
-	for _, want := range []string{"Please copy this token to a safe place — it won't be shown again!", "I've saved it"} {
+	for _, want := range []string{"Please copy this token to a safe place — it won't be shown again!", "Done"} {
 		if !strings.Contains(html.UnescapeString(r.Body), want) {
 			t.Errorf("the page lacks %q", want)
 		}

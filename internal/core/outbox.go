@@ -53,12 +53,16 @@ type InviteMail struct {
 
 // OrgTokenCreatedMail is the data of a MailOrgTokenCreated message.
 type OrgTokenCreatedMail struct {
-	ActorEmail string    `json:"actor_email"`
-	TokenName  string    `json:"token_name"`
-	OrgName    string    `json:"org_name"`
-	IP         string    `json:"ip"`
-	Time       time.Time `json:"time"`
-	ReviewURL  string    `json:"review_url"`
+	ActorEmail string `json:"actor_email"`
+	TokenName  string `json:"token_name"`
+	// TokenMasked is the token's masked value (************abcd, as on its edit page), its name in the email
+	// as in the list; absent from emails queued before it existed.
+	TokenMasked string    `json:"token_masked,omitempty"`
+	OrgName     string    `json:"org_name"`
+	IP          string    `json:"ip"`
+	Time        time.Time `json:"time"`
+	// ReviewURL is the token's own page (the list, in emails queued before that).
+	ReviewURL string `json:"review_url"`
 	// Replaces names the token a rotation replaces, and StopsAt when it stops working.
 	Replaces string     `json:"replaces,omitempty"`
 	StopsAt  *time.Time `json:"stops_at,omitempty"`

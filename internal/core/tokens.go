@@ -72,6 +72,8 @@ type OrgTokenService interface {
 	// OrgTokens returns a page of the organization's live tokens in Sentry's order: last used
 	// first (never used last), then by name, then newest.
 	OrgTokens(ctx context.Context, orgID int64, page Page) ([]OrgToken, error)
+	// CountOrgTokens counts the organization's live tokens, for the list's "of N".
+	CountOrgTokens(ctx context.Context, orgID int64) (int, error)
 	// OrgToken returns one live token of the organization; revoked or foreign ids are ENOTFOUND.
 	OrgToken(ctx context.Context, orgID, id int64) (*OrgToken, error)
 	// CreateOrgToken creates a token and returns it with its plaintext, the only time the

@@ -27,12 +27,13 @@ var created = time.Date(2026, time.November, 23, 15, 5, 9, 0, time.FixedZone("CE
 
 func orgTokenData() core.OrgTokenCreatedMail {
 	return core.OrgTokenCreatedMail{
-		ActorEmail: "alice@example.com",
-		TokenName:  "CI deploy",
-		OrgName:    "Acme",
-		IP:         "203.0.113.7",
-		Time:       created,
-		ReviewURL:  "https://tokenboard.test/settings/acme/auth-tokens/",
+		ActorEmail:  "alice@example.com",
+		TokenName:   "CI deploy",
+		OrgName:     "Acme",
+		IP:          "203.0.113.7",
+		Time:        created,
+		TokenMasked: "************AbCd",
+		ReviewURL:   "https://tokenboard.test/settings/acme/auth-tokens/7/",
 	}
 }
 
@@ -132,15 +133,15 @@ func TestDelivery(t *testing.T) {
 			name:     "OrgTokenCreated",
 			template: core.MailOrgTokenCreated,
 			data:     orgTokenData(),
-			subject:  "Security settings changed",
+			subject:  "Organization auth token created in Acme",
 			textWants: []string{
 				"Security Notice",
-				`User alice@example.com has created a new Organization Auth Token "CI deploy" for your organization Acme.`,
+				`User alice@example.com has created a new Organization Auth Token ************AbCd "CI deploy" for your organization Acme.`,
 				"alice@example.com",
 				"203.0.113.7",
 				"Nov 23, 2026, 14:05:09 UTC",
 				"review or revoke",
-				"https://tokenboard.test/settings/acme/auth-tokens/",
+				"https://tokenboard.test/settings/acme/auth-tokens/7/",
 				"Don't recognize this activity?",
 				"audit log",
 				"contact an owner of Acme",
@@ -149,8 +150,9 @@ func TestDelivery(t *testing.T) {
 				"Security Notice",
 				"<strong>alice@example.com</strong> has created a new Organization Auth Token",
 				"Nov 23, 2026, 14:05:09 UTC",
-				`href="https://tokenboard.test/settings/acme/auth-tokens/"`,
-				"Review Auth Tokens",
+				`href="https://tokenboard.test/settings/acme/auth-tokens/7/"`,
+				"************AbCd",
+				"Review this token",
 				"Don&#39;t recognize this activity?",
 			},
 		},
@@ -256,7 +258,7 @@ func TestRender(t *testing.T) {
 			t.Errorf("HTML contains unescaped user data:\n%s", m.HTML)
 		}
 		assertContains(t, "html", m.HTML, "&lt;script&gt;")
-		assertContains(t, "text", m.Text, `Organization Auth Token "Tom's <script>alert(1)</script> & "co"" for your organization Acme  Bcc: victim@example.com.`)
+		assertContains(t, "text", m.Text, `Organization Auth Token ************AbCd "Tom's <script>alert(1)</script> & "co"" for your organization Acme  Bcc: victim@example.com.`)
 		if strings.Contains(m.Text, "\nBcc:") {
 			t.Errorf("a control character in user data broke a line of the text part:\n%s", m.Text)
 		}
@@ -458,10 +460,10 @@ func TestFileTransport(t *testing.T) {
 		t.Fatalf("%v\n%s", err, raw)
 	}
 	assertWellFormed(t, m, "owner@example.org")
-	if m.Subject != "Security settings changed" {
+	if m.Subject != "Organization auth token created in Acme" {
 		t.Errorf("Subject = %q", m.Subject)
 	}
-	assertContains(t, "text", m.Text, `User alice@example.com has created a new Organization Auth Token "CI deploy" for your organization Acme.`)
+	assertContains(t, "text", m.Text, `User alice@example.com has created a new Organization Auth Token ************AbCd "CI deploy" for your organization Acme.`)
 
 	// Outside a Sender there is no outbox id: the name gets a random part instead.
 	if err := tr.Send(context.Background(), mail.Envelope{To: "x@example.org"}, core.RenderedMail{Subject: "s", Text: "t", HTML: "<p>h</p>"}); err != nil {

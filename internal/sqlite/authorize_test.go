@@ -94,6 +94,7 @@ var authzCalls = map[string]func(f authzFixture) []any{
 	"AuditLog":       func(f authzFixture) []any { return []any{f.org.ID, core.Page{}} },
 
 	"OrgTokens":      func(f authzFixture) []any { return []any{f.org.ID, core.Page{}} },
+	"CountOrgTokens": func(f authzFixture) []any { return []any{f.org.ID} },
 	"OrgToken":       func(f authzFixture) []any { return []any{f.org.ID, f.orgTokenID} },
 	"CreateOrgToken": func(f authzFixture) []any { return []any{f.org.ID, core.NewOrgToken{Name: "probe-2"}} },
 	"RenameOrgToken": func(f authzFixture) []any { return []any{f.org.ID, f.orgTokenID, "renamed"} },

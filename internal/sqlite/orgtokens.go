@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 	"time"
 
@@ -151,7 +152,8 @@ func (db *DB) issueOrgToken(ctx context.Context, tx *sql.Tx, orgID int64, name s
 	}
 	mail := core.OrgTokenCreatedMail{
 		ActorEmail: actor.Email(), TokenName: name, OrgName: org.Name, IP: actor.IP, Time: t.CreatedAt,
-		ReviewURL: baseURL + "/settings/" + org.Slug + "/auth-tokens/",
+		TokenMasked: core.MaskToken(core.TokenOrg, t.LastChars, false),
+		ReviewURL:   baseURL + "/settings/" + org.Slug + "/auth-tokens/" + strconv.FormatInt(t.ID, 10) + "/",
 	}
 	if replaces != nil {
 		stops := replaces.stopsAt

@@ -53,9 +53,10 @@
     if (!input) return;
     input.select();
     var done = function () {
-      var label = button.textContent;
-      button.textContent = "Copied";
-      setTimeout(function () { button.textContent = label; }, 2000);
+      var target = button.querySelector("[data-copy-label]") || button;
+      var label = target.textContent;
+      target.textContent = "Copied";
+      setTimeout(function () { target.textContent = label; }, 2000);
     };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(input.value).then(done, function () { document.execCommand("copy"); done(); });
@@ -64,6 +65,23 @@
       done();
     }
   });
+
+  // Token forms (issue 12): the copy button exists only where it can work, so its markup is a
+  // <template> put in place here; a create form's submit marked data-needs-value waits for
+  // that field (the server checks again); after a validation error the first invalid field
+  // takes the focus (a create form's Name has autofocus otherwise).
+  document.querySelectorAll("template[data-copy-button]").forEach(function (template) {
+    template.replaceWith(template.content.cloneNode(true));
+  });
+  document.querySelectorAll("[data-needs-value]").forEach(function (button) {
+    var field = document.getElementById(button.dataset.needsValue);
+    if (!field) return;
+    var sync = function () { button.disabled = field.value.trim() === ""; };
+    field.addEventListener("input", sync);
+    sync();
+  });
+  var invalid = document.querySelector('[aria-invalid="true"], .field.has-error input:not([type=hidden]), .field.has-error select, .field.has-error textarea');
+  if (invalid) invalid.focus();
 
   // Permission selects: each option carries data-scopes; the preview lists the union, and
   // the submit button marked data-needs-scopes is disabled while nothing is selected.

@@ -39,11 +39,11 @@ func Render(template string, data []byte) (core.RenderedMail, error) {
 			return core.RenderedMail{}, err
 		}
 		d.ActorEmail, d.TokenName, d.OrgName = clean(d.ActorEmail), clean(d.TokenName), clean(d.OrgName)
-		d.IP, d.ReviewURL, d.Replaces = clean(d.IP), clean(d.ReviewURL), clean(d.Replaces)
+		d.IP, d.ReviewURL, d.TokenMasked, d.Replaces = clean(d.IP), clean(d.ReviewURL), clean(d.TokenMasked), clean(d.Replaces)
 		if err := required(template, "actor_email", d.ActorEmail, "token_name", d.TokenName, "org_name", d.OrgName); err != nil {
 			return core.RenderedMail{}, err
 		}
-		return build(subjectSecurity, orgTokenCreatedHTML(d), orgTokenCreatedText(d))
+		return build(orgTokenSubject(d), orgTokenCreatedHTML(d), orgTokenCreatedText(d))
 	case core.MailUserTokenCreated:
 		var d core.UserTokenCreatedMail
 		if err := decode(template, data, &d); err != nil {
@@ -80,6 +80,22 @@ func FormatTime(t time.Time) string {
 type detailRow struct {
 	Label string
 	Value string
+}
+
+// orgTokenSubject says what happened and where, so that a burst of tokens reads as such in an
+// inbox: one email per token, as Sentry sends.
+func orgTokenSubject(d core.OrgTokenCreatedMail) string {
+	return "Organization auth token created in " + d.OrgName
+}
+
+// orgTokenLabel names the token by its masked value, as the user-token email does, with its
+// name: `************abcd "CI"`. Emails queued before the masked value was kept name it
+// by its name alone.
+func orgTokenLabel(d core.OrgTokenCreatedMail) string {
+	if d.TokenMasked == "" {
+		return `"` + d.TokenName + `"`
+	}
+	return d.TokenMasked + ` "` + d.TokenName + `"`
 }
 
 func inviteSubject(d core.InviteMail) string {

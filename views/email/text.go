@@ -15,18 +15,19 @@ const textSignature = "\n-- \ntokenboard\n"
 func orgTokenCreatedText(d core.OrgTokenCreatedMail) string {
 	var b strings.Builder
 	b.WriteString("Security Notice\n\n")
-	fmt.Fprintf(&b, "User %s has created a new Organization Auth Token \"%s\" for your organization %s.\n\n",
-		d.ActorEmail, d.TokenName, d.OrgName)
+	fmt.Fprintf(&b, "User %s has created a new Organization Auth Token %s for your organization %s.\n\n",
+		d.ActorEmail, orgTokenLabel(d), d.OrgName)
 	if d.Replaces != "" {
 		fmt.Fprintf(&b, "It replaces the token %s, which %s.\n\n", d.Replaces, replacedUntil(d))
 	}
 	writeDetails(&b, []detailRow{
+		{"Token", orgTokenLabel(d)},
 		{"Actor", d.ActorEmail},
 		{"IP Address", orUnknown(d.IP)},
 		{"Time", FormatTime(d.Time)},
 	})
 	if d.ReviewURL != "" {
-		fmt.Fprintf(&b, "To review or revoke this token, open the Auth Tokens page of %s:\n%s\n\n", d.OrgName, d.ReviewURL)
+		fmt.Fprintf(&b, "To review or revoke this token, open its page in %s:\n%s\n\n", d.OrgName, d.ReviewURL)
 	}
 	b.WriteString("Don't recognize this activity?\n")
 	fmt.Fprintf(&b, "If you did not expect this token, revoke it from the Auth Tokens page right away "+

@@ -68,9 +68,17 @@ func (s *Screens) IntegrationNewPage(c echo.Context) error {
 func (s *Screens) IntegrationCreate(c echo.Context) error {
 	in, perms, err := integrationInputFromForm(c)
 	if err == nil {
+		// A resubmitted form (once.go) creates nothing: neither a second integration nor token.
+		sub, first, cerr := s.claimSubmission(c)
+		if cerr != nil || !first {
+			return s.alreadyCreatedIntegration(c, cerr, integrationsURL(c), "Custom Integrations")
+		}
 		var i *core.Integration
 		var plain string
 		i, _, plain, err = s.svc.Integrations.CreateIntegration(c.Request().Context(), currentOrg(c).Org.ID, in)
+		if err != nil {
+			sub.release(s, c)
+		}
 		if err == nil {
 			return s.renderIntegrationToken(c, i, plain, "Created the integration "+i.Name+" and its first token.")
 		}
@@ -169,7 +177,14 @@ func (s *Screens) IntegrationTokenCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	sub, first, err := s.claimSubmission(c) // a resubmitted New Token mints nothing (once.go)
+	if err != nil || !first {
+		return s.alreadyCreatedIntegration(c, err, integrationURL(c, i.Slug), i.Name)
+	}
 	_, plain, err := s.svc.Integrations.CreateIntegrationToken(ctx, orgID, i.Slug)
+	if err != nil {
+		sub.release(s, c)
+	}
 	if core.IsIntegrationTokenLimit(err) {
 		s.flash(c, "error", core.MsgIntegrationTokenLimit)
 		return c.Redirect(http.StatusSeeOther, integrationURL(c, i.Slug))
@@ -289,6 +304,7 @@ func integrationFormView(c echo.Context, i *core.Integration) views.IntegrationF
 		v.Action = integrationURL(c, i.Slug)
 		v.NewTokenURL = v.Action + "tokens/"
 	}
+	v.Once = newOnceKey() // the create form's and New Token's one-time key (once.go)
 	return v
 }
 

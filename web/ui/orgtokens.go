@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -34,47 +35,134 @@ func orgTokenID(c echo.Context) (int64, error) {
 	return request.PathID(c, "id", "The requested resource does not exist.")
 }
 
+// listPage is the page of the list a request came from (?page=N on the edit page, the rename
+// and the revocation), so that the redirect afterwards returns there. 1 when absent.
+func listPage(c echo.Context) int { return pageNumber(c) }
+
+// withPage appends ?page=N to url for pages after the first.
+func withPage(url string, pageNo int) string {
+	if pageNo <= 1 {
+		return url
+	}
+	return url + "?page=" + strconv.Itoa(pageNo)
+}
+
 // OrgTokensPage answers GET /settings/:org/auth-tokens/?page=N.
 func (s *Screens) OrgTokensPage(c echo.Context) error {
-	pageNo := pageNumber(c)
-	// One row more than shown tells whether a next page exists without counting the tokens.
-	tokens, err := s.svc.OrgTokens.OrgTokens(c.Request().Context(), currentOrg(c).Org.ID,
+	ctx, orgID, pageNo := c.Request().Context(), currentOrg(c).Org.ID, pageNumber(c)
+	// One row more than shown tells whether a next page exists.
+	tokens, err := s.svc.OrgTokens.OrgTokens(ctx, orgID,
 		core.Page{Offset: (pageNo - 1) * orgTokenPageSize, Limit: orgTokenPageSize + 1})
+	if err != nil {
+		return err
+	}
+	total, err := s.svc.OrgTokens.CountOrgTokens(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	if len(tokens) == 0 && pageNo > 1 && total > 0 {
+		// The last token of the last page was revoked (or renamed away): show the new last page.
+		return c.Redirect(http.StatusSeeOther, withPage(orgTokensPath(c), (total+orgTokenPageSize-1)/orgTokenPageSize))
+	}
+	projects, err := s.projectLinks(c, tokens)
 	if err != nil {
 		return err
 	}
 	v := views.OrgTokensView{NewURL: orgTokensPath(c) + "new-token/", Now: s.now()}
 	v.Pager, tokens = pager(c.Request().URL.Path, pageNo, orgTokenPageSize, tokens)
+	v.Pager.Summary = pagerSummary(pageNo, orgTokenPageSize, len(tokens), total)
 	for _, t := range tokens {
-		row := views.OrgTokenRow{Token: t, EditURL: orgTokenPath(c, t.ID), RevokeURL: orgTokenPath(c, t.ID) + "revoke/",
-			ExceedsPolicy: exceedsPolicy(currentOrg(c).Org.Policy, t.CreatedAt, t.ExpiresAt)}
+		edit := orgTokenPath(c, t.ID)
+		row := views.OrgTokenRow{
+			Token: t, EditURL: withPage(edit, pageNo), RevokeURL: withPage(edit+"revoke/", pageNo),
+			Project:       projects[t.LastUsedProjectID],
+			ExceedsPolicy: exceedsPolicy(currentOrg(c).Org.Policy, t.CreatedAt, t.ExpiresAt),
+		}
 		if currentOrg(c).Role.CanManageOrgTokens() {
-			row.RotateURL = orgTokenPath(c, t.ID) + "rotate/"
+			row.RotateURL = edit + "rotate/"
 		}
 		v.Rows = append(v.Rows, row)
 	}
 	return s.render(c, http.StatusOK, views.OrgTokens(s.page(c, "Auth Tokens", views.NavAuthTokens), v))
 }
 
+// projectLinks names the projects the tokens were last used in, each linked to its releases,
+// the project's page in tokenboard. Only when some token has such a project are the
+// organization's projects read.
+func (s *Screens) projectLinks(c echo.Context, tokens []core.OrgToken) (map[int64]views.ProjectLink, error) {
+	links := map[int64]views.ProjectLink{}
+	need := false
+	for _, t := range tokens {
+		need = need || t.LastUsedProjectID != 0
+	}
+	if !need {
+		return links, nil
+	}
+	projects, err := s.svc.Orgs.Projects(c.Request().Context(), currentOrg(c).Org.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, pr := range projects {
+		links[pr.ID] = views.ProjectLink{Name: pr.Name, URL: orgURL(c, "releases/?project="+url.QueryEscape(pr.Slug))}
+	}
+	return links, nil
+}
+
+// pagerSummary is "Showing 51–100 of 10,000"; "" for an empty page.
+func pagerSummary(pageNo, size, shown, total int) string {
+	if shown == 0 {
+		return ""
+	}
+	first := (pageNo-1)*size + 1
+	return "Showing " + thousands(first) + "–" + thousands(first+shown-1) + " of " + thousands(total)
+}
+
+// thousands writes n with comma separators, as Sentry's counts are.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// newOrgTokenView is the create form with a fresh one-time key.
+func newOrgTokenView(c echo.Context) views.NewOrgTokenView {
+	return views.NewOrgTokenView{Action: c.Request().URL.Path, CancelURL: orgTokensPath(c), Expiration: core.ExpiryNever, Once: newOnceKey(),
+		MaxDays: currentOrg(c).Org.Policy.MaxTokenDays}
+}
+
 // OrgTokenNewPage answers GET /settings/:org/auth-tokens/new-token/.
 func (s *Screens) OrgTokenNewPage(c echo.Context) error {
-	v := views.NewOrgTokenView{Action: c.Request().URL.Path, CancelURL: orgTokensPath(c), Expiration: core.ExpiryNever,
-		MaxDays: currentOrg(c).Org.Policy.MaxTokenDays}
-	return s.render(c, http.StatusOK, views.NewOrgToken(s.page(c, "Create New Auth Token", views.NavAuthTokens), v))
+	return s.render(c, http.StatusOK, views.NewOrgToken(s.page(c, "Create New Auth Token", views.NavAuthTokens), newOrgTokenView(c)))
 }
 
 // OrgTokenCreate answers POST /settings/:org/auth-tokens/new-token/. It renders the one
 // page that ever shows the new token, directly and uncached: the token never travels through
-// a redirect, a flash, a cookie or a URL.
+// a redirect, a flash, a cookie or a URL. The form's one-time key makes a resubmission (a
+// reload of that page) answer "already created" instead of minting a second token.
 func (s *Screens) OrgTokenCreate(c echo.Context) error {
 	name := c.FormValue("name")
-	v := views.NewOrgTokenView{Action: c.Request().URL.Path, CancelURL: orgTokensPath(c), Name: name, Expiration: c.FormValue("expiration"), ExpirationDate: c.FormValue("expiration_date"),
-		MaxDays: currentOrg(c).Org.Policy.MaxTokenDays}
+	v := newOrgTokenView(c)
+	v.Name, v.Expiration, v.ExpirationDate = name, c.FormValue("expiration"), c.FormValue("expiration_date")
 	expires, err := s.expiryFromForm(c)
 	var plaintext string
 	if err == nil {
+		var sub *submission
+		var first bool
+		sub, first, err = s.claimSubmission(c)
+		if err != nil {
+			return err
+		}
+		if !first {
+			return s.renderAlreadyCreated(c, "Create New Auth Token", views.NavAuthTokens,
+				views.AlreadyCreatedView{ListURL: orgTokensPath(c), ListLabel: "Auth Tokens"})
+		}
 		_, plaintext, err = s.svc.OrgTokens.CreateOrgToken(c.Request().Context(), currentOrg(c).Org.ID,
 			core.NewOrgToken{Name: name, ExpiresAt: expires})
+		if err != nil {
+			sub.release(s, c)
+		}
 	}
 	if isInvalid(err) {
 		v.Errors = formErrors(err)
@@ -87,8 +175,10 @@ func (s *Screens) OrgTokenCreate(c echo.Context) error {
 		return err
 	}
 	request.NoStore(c)
-	reveal := views.TokenRevealView{Token: plaintext, DoneURL: orgTokensPath(c), DoneLabel: "I've saved it"}
-	return s.render(c, http.StatusOK, views.OrgTokenCreated(s.page(c, "Create New Auth Token", views.NavAuthTokens), reveal))
+	p := s.page(c, "Create New Auth Token", views.NavAuthTokens)
+	p.Flash = &views.Flash{Kind: "success", Message: "Created auth token."}
+	reveal := views.TokenRevealView{Token: plaintext, DoneURL: orgTokensPath(c), Heading: "Create New Auth Token"}
+	return s.render(c, http.StatusOK, views.OrgTokenCreated(p, reveal))
 }
 
 // OrgTokenEditPage answers GET /settings/:org/auth-tokens/:id/.
@@ -101,7 +191,8 @@ func (s *Screens) OrgTokenEditPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := views.EditOrgTokenView{Token: *t, Action: orgTokenPath(c, id), CancelURL: orgTokensPath(c), Name: t.Name, Now: s.now()}
+	back := listPage(c)
+	v := views.EditOrgTokenView{Token: *t, Action: withPage(orgTokenPath(c, id), back), CancelURL: withPage(orgTokensPath(c), back), Name: t.Name, Now: s.now()}
 	return s.render(c, http.StatusOK, views.EditOrgToken(s.page(c, "Edit Auth Token", views.NavAuthTokens), v))
 }
 
@@ -118,12 +209,13 @@ func (s *Screens) OrgTokenRename(c echo.Context) error {
 		if terr != nil {
 			return terr
 		}
-		v := views.EditOrgTokenView{Token: *t, Action: orgTokenPath(c, id), CancelURL: orgTokensPath(c), Name: name, Errors: formErrors(err), Now: s.now()}
+		back := listPage(c)
+		v := views.EditOrgTokenView{Token: *t, Action: withPage(orgTokenPath(c, id), back), CancelURL: withPage(orgTokensPath(c), back), Name: name, Errors: formErrors(err), Now: s.now()}
 		return s.render(c, http.StatusBadRequest, views.EditOrgToken(s.page(c, "Edit Auth Token", views.NavAuthTokens), v))
 	} else if err != nil {
 		return err
 	}
-	return s.redirectWithFlash(c, orgTokensPath(c), "Updated auth token.")
+	return s.redirectWithFlash(c, withPage(orgTokensPath(c), listPage(c)), "Updated auth token.")
 }
 
 // OrgTokenRevoke answers POST /settings/:org/auth-tokens/:id/revoke/ (owners and
@@ -143,7 +235,7 @@ func (s *Screens) OrgTokenRevoke(c echo.Context) error {
 		Heading:      "Revoke Auth Token",
 		Message:      views.RevokeMessage(core.MaskToken(core.TokenOrg, t.LastChars, true)),
 		ConfirmLabel: "Revoke",
-		CancelURL:    orgTokensPath(c),
+		CancelURL:    withPage(orgTokensPath(c), listPage(c)),
 	})
 	if !ok {
 		return err
@@ -151,7 +243,7 @@ func (s *Screens) OrgTokenRevoke(c echo.Context) error {
 	if err := s.svc.OrgTokens.RevokeOrgToken(ctx, orgID, id); err != nil {
 		return err
 	}
-	return s.redirectWithFlash(c, orgTokensPath(c), "Revoked auth token for the organization.")
+	return s.redirectWithFlash(c, withPage(orgTokensPath(c), listPage(c)), "Revoked auth token for the organization.")
 }
 
 // exceedsPolicy reports whether a token created and expiring so would be refused by the

@@ -83,10 +83,10 @@ func TestBrowserOrgTokenIsShownOnceAndOnlyAnOwnerRevokes(t *testing.T) {
 	})
 	t.Run("AfterwardsOnlyTheMaskIsShown", func(t *testing.T) {
 		do(t, member,
-			chromedp.Click(chromedp.Search(`//a[normalize-space()="I've saved it"]`)),
+			chromedp.Click(chromedp.Search(`//a[normalize-space()="Done"]`)),
 			chromedp.WaitVisible(chromedp.Search(`//a[normalize-space()="browser token"]`)),
 		)
-		for _, when := range []string{"after I've saved it", "after reload"} {
+		for _, when := range []string{"after Done", "after reload"} {
 			// The DOM, and the page source as the server sends it.
 			dom := run(t, member, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
 			source := run(t, member, chromedp.Evaluate[string](`fetch(location.href).then(r => r.text())`, chromedp.EvalAwaitPromise))

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -68,25 +69,28 @@ func TestOrgTokenCreationEmailsEveryOwner(t *testing.T) {
 		if to := recipients(msgs); !slices.Equal(to, owners) {
 			t.Fatalf("delivered to %v, want %v", to, owners)
 		}
-		var createdAt int64
-		if err := app.SQL(t).QueryRow(`SELECT created_at FROM tokens WHERE kind = 'org'`).Scan(&createdAt); err != nil {
+		var createdAt, id int64
+		if err := app.SQL(t).QueryRow(`SELECT created_at, id FROM tokens WHERE kind = 'org'`).Scan(&createdAt, &id); err != nil {
 			t.Fatal(err)
 		}
+		// The email names the token by its masked value and links to the token's own page.
+		masked := "************" + token[len(token)-4:]
+		tokenPage := app.URL + "/settings/acme/auth-tokens/" + strconv.FormatInt(id, 10) + "/"
 		when := time.Unix(createdAt, 0).UTC().Format(email.TimeLayout)
 		for _, m := range msgs {
-			if m.Subject != "Security settings changed" {
+			if m.Subject != "Organization auth token created in Acme Corp" {
 				t.Errorf("subject %q", m.Subject)
 			}
 			for _, want := range []string{
 				"Security Notice",
-				`User member@acme.test has created a new Organization Auth Token "Tom's "CI" token" for your organization Acme Corp.`,
-				"127.0.0.1", when, app.URL + "/settings/acme/auth-tokens/", "Don't recognize this activity?",
+				`User member@acme.test has created a new Organization Auth Token ` + masked + ` "Tom's "CI" token" for your organization Acme Corp.`,
+				"127.0.0.1", when, tokenPage, "Don't recognize this activity?",
 			} {
 				if !strings.Contains(m.Text, want) {
 					t.Errorf("to %v: text lacks %q:\n%s", m.To, want, m.Text)
 				}
 			}
-			for _, want := range []string{"Security Notice", "Acme Corp", "127.0.0.1", when, app.URL + "/settings/acme/auth-tokens/"} {
+			for _, want := range []string{"Security Notice", "Acme Corp", "127.0.0.1", when, masked, `href="` + tokenPage + `"`} {
 				if !strings.Contains(m.HTML, want) {
 					t.Errorf("to %v: HTML lacks %q", m.To, want)
 				}

@@ -195,7 +195,7 @@ func TestOrgTokenCreateShowsTheTokenOnceAndValidates(t *testing.T) {
 	})
 	t.Run("FormHasSentrysFields", func(t *testing.T) {
 		r := c.Get(tokensPath("acme") + "new-token/")
-		for _, want := range []string{"Create New Auth Token", `name="name"`, `value="org:ci" readonly`,
+		for _, want := range []string{"Create New Auth Token", `name="name"`, `<div id="token-scopes" aria-describedby="token-scopes-help token-scopes-what">org:ci</div>`,
 			"Source Map Upload, Release Creation", `name="expiration"`, "30 days", "60 days", "90 days", "Cancel", "Create Token"} {
 			if !strings.Contains(r.Body, want) {
 				t.Errorf("form lacks %q", want)
@@ -234,7 +234,7 @@ func TestOrgTokenCreateShowsTheTokenOnceAndValidates(t *testing.T) {
 	t.Run("CreatedTokenIsShownOnceUncached", func(t *testing.T) {
 		r := c.PostForm(tokensPath("acme")+"new-token/", url.Values{"name": {"CI deploys"}, "expiration": {"30"}})
 		plaintext = r.TokenShownOnce(t, apptest.OrgTokenPattern)
-		for _, want := range []string{`href="/settings/acme/auth-tokens/"`, `data-copy-target="new-token"`} {
+		for _, want := range []string{"Created auth token.", "You can only view this token when it was created.", `href="/settings/acme/auth-tokens/"`, `data-copy-target="new-token"`} {
 			if !strings.Contains(html.UnescapeString(r.Body), want) {
 				t.Errorf("page lacks %q", want)
 			}
@@ -347,8 +347,8 @@ func TestOrgTokenListIsOrderedAndPaginated(t *testing.T) {
 	if i, j := strings.Index(body, "************ab2"), strings.Index(body, "************ab1"); i < 0 || j < 0 || i > j {
 		t.Errorf("tokens named alike: newest (ab2) at %d, older (ab1) at %d", i, j)
 	}
-	if !regexp.MustCompile(`2 minutes ago</time>\s*in project <strong>web</strong>`).MatchString(body) {
-		t.Errorf("Last access lacks \"2 minutes ago in project web\"")
+	if !regexp.MustCompile(`2 minutes ago</time>\s*in project <a href="/settings/acme/releases/\?project=web">Web</a>`).MatchString(body) {
+		t.Errorf("Last access lacks \"2 minutes ago in project Web\", linked to the project")
 	}
 	if !strings.Contains(body, "3 days ago") || !strings.Contains(body, `<span class="muted">never used</span>`) {
 		t.Errorf("Last access lacks the time-only or the never used forms")

@@ -56,7 +56,7 @@ func (s *Screens) OrgTokenRotate(c echo.Context) error {
 		return err
 	}
 	request.NoStore(c)
-	reveal := views.TokenRevealView{Token: plaintext, DoneURL: orgTokensPath(c), DoneLabel: "I've saved it"}
+	reveal := views.TokenRevealView{Token: plaintext, DoneURL: orgTokensPath(c)}
 	return s.render(c, http.StatusOK, views.TokenRotated(s.page(c, rotateOrgTokenHeading, views.NavAuthTokens), rotateOrgTokenHeading, reveal))
 }
 
@@ -91,7 +91,7 @@ func (s *Screens) UserTokenRotate(c echo.Context) error {
 		return err
 	}
 	request.NoStore(c)
-	reveal := views.TokenRevealView{Token: plain, DoneURL: userTokensPath, DoneLabel: "I've saved it"}
+	reveal := views.TokenRevealView{Token: plain, DoneURL: userTokensPath}
 	return s.render(c, http.StatusOK, views.TokenRotated(s.page(c, rotateUserTokenHeading, views.NavUserTokens), rotateUserTokenHeading, reveal))
 }
 

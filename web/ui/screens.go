@@ -20,6 +20,8 @@ type Services struct {
 	OrgTokens    core.OrgTokenService
 	Integrations core.IntegrationService
 	Releases     core.ReleaseService
+	// Submissions makes the create forms single-use (see once.go).
+	Submissions core.SubmissionLedger
 	// Rotation rotates org and user tokens with an overlap; Policies are the organizations'
 	// token policies (issue 15).
 	Rotation core.RotationService

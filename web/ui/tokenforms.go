@@ -28,7 +28,8 @@ func (s *Screens) confirmed(c echo.Context, nav string, v views.ConfirmView) (bo
 	if c.FormValue("confirmed") == "1" {
 		return true, nil
 	}
-	v.Action = c.Request().URL.Path
+	// The query (?page=N) comes along, so the confirmed action still returns to that page.
+	v.Action = c.Request().URL.RequestURI()
 	return false, s.render(c, http.StatusOK, views.Confirm(s.page(c, v.Heading, nav), v))
 }
 

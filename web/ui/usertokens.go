@@ -48,7 +48,7 @@ func (s *Screens) UserTokensPage(c echo.Context) error {
 func newUserTokenView() views.NewUserTokenView {
 	return views.NewUserTokenView{
 		Action: userTokensPath + "new-token/", CancelURL: userTokensPath,
-		Permissions: core.Permissions{}, Expiration: core.ExpiryNever,
+		Permissions: core.Permissions{}, Expiration: core.ExpiryNever, Once: newOnceKey(),
 	}
 }
 
@@ -75,11 +75,22 @@ func (s *Screens) UserTokenCreate(c echo.Context) error {
 	expiresAt, err := s.expiryFromForm(c)
 	mergeFieldErrors(fields, err)
 	if len(fields) == 0 {
+		sub, first, err := s.claimSubmission(c)
+		if err != nil {
+			return err
+		}
+		if !first {
+			return s.renderAlreadyCreated(c, "Create New Token", views.NavUserTokens,
+				views.AlreadyCreatedView{ListURL: userTokensPath, ListLabel: "User Auth Tokens"})
+		}
 		t, plain, err := s.svc.UserTokens.CreateUserToken(c.Request().Context(),
 			core.NewUserToken{Name: v.Name, Scopes: scopes, ExpiresAt: expiresAt})
+		if err != nil {
+			sub.release(s, c)
+		}
 		if err == nil {
 			request.NoStore(c)
-			reveal := views.TokenRevealView{Token: plain, DoneURL: userTokensPath, DoneLabel: "I've saved it"}
+			reveal := views.TokenRevealView{Token: plain, DoneURL: userTokensPath}
 			var refusing []core.Org
 			for _, o := range s.userTokenPolicyOrgs(c) {
 				if o.Policy.UserTokenRefused(t.CreatedAt, t.ExpiresAt) {
@@ -150,7 +161,7 @@ func (s *Screens) UserTokenRename(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	return s.redirectWithFlash(c, userTokensPath, "Saved the token's name.")
+	return s.redirectWithFlash(c, userTokensPath, "Updated user auth token.")
 }
 
 // UserTokenRevoke answers POST /settings/account/api/auth-tokens/:id/revoke/, after the
@@ -162,8 +173,8 @@ func (s *Screens) UserTokenRevoke(c echo.Context) error {
 	}
 	masked := maskUserToken(t)
 	ok, err := s.confirmed(c, views.NavUserTokens, views.ConfirmView{
-		Heading: "Revoke Token", Message: views.RevokeMessage(masked),
-		ConfirmLabel: "Revoke", CancelURL: userTokensPath,
+		Heading: "Remove Token", Message: views.RevokeMessage(masked),
+		ConfirmLabel: "Remove", CancelURL: userTokensPath,
 	})
 	if !ok || err != nil {
 		return err
@@ -171,5 +182,5 @@ func (s *Screens) UserTokenRevoke(c echo.Context) error {
 	if err := s.svc.UserTokens.RevokeUserToken(c.Request().Context(), t.ID); err != nil {
 		return err
 	}
-	return s.redirectWithFlash(c, userTokensPath, "Revoked the token.")
+	return s.redirectWithFlash(c, userTokensPath, "Removed token")
 }

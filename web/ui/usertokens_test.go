@@ -237,7 +237,7 @@ func TestUserTokenScreens(t *testing.T) {
 			t.Fatalf("status %d to %q", r.Status, r.Location)
 		}
 		list := member.Get(userTokensURL)
-		if !strings.Contains(list.Body, "Revoked the token.") || !hasText(list.Body, "You haven't created any authentication tokens yet.") {
+		if !strings.Contains(list.Body, "Removed token") || !hasText(list.Body, "You haven't created any authentication tokens yet.") {
 			t.Errorf("list after revoking: %.800s", list.Body)
 		}
 		if r := app.Bearer(t, http.MethodGet, "/api/0/api-tokens/", token, nil); r.Status != http.StatusUnauthorized ||
@@ -418,7 +418,7 @@ func TestBrowserUserTokenCreateRenameRevoke(t *testing.T) {
 	}
 
 	list := mainText(
-		chromedp.Click(chromedp.Search(`//a[normalize-space()="I've saved it"]`)),
+		chromedp.Click(chromedp.Search(`//a[normalize-space()="Done"]`)),
 		chromedp.WaitVisible(chromedp.CSS("table.table")),
 	)
 	if strings.Contains(list, token) || !strings.Contains(list, masked(token)) || !strings.Contains(list, "laptop") {
@@ -438,7 +438,7 @@ func TestBrowserUserTokenCreateRenameRevoke(t *testing.T) {
 	}
 
 	if err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.Search(`//button[normalize-space()="Revoke"]`)),
+		chromedp.Click(chromedp.Search(`//button[normalize-space()="Remove"]`)),
 		chromedp.WaitVisible(chromedp.CSS("dialog.confirm")),
 	); err != nil {
 		t.Fatal(err)
@@ -451,8 +451,8 @@ func TestBrowserUserTokenCreateRenameRevoke(t *testing.T) {
 		t.Errorf("the dialog says %q", dialog)
 	}
 	list = mainText(
-		chromedp.Click(chromedp.Search(`//dialog//button[normalize-space()="Revoke"]`)),
-		chromedp.WaitVisible(chromedp.Search(`//div[contains(@class,"alert-success")][contains(., "Revoked the token.")]`)),
+		chromedp.Click(chromedp.Search(`//dialog//button[normalize-space()="Remove"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//div[contains(@class,"alert-success")][contains(., "Removed token")]`)),
 	)
 	if !strings.Contains(list, "You haven't created any authentication tokens yet.") {
 		t.Errorf("the list after revoking: %q", list)
