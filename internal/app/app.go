@@ -53,7 +53,6 @@ func New(ctx context.Context, db *sqlite.DB, cfg Config) (*App, error) {
 	}
 	sender := mail.NewSender(db, mail.RenderFunc(email.Render), cfg.Transport, cfg.MailFrom, cfg.Logger)
 	db.MailQueued = sender.Wake
-	sender.Now = func() time.Time { return db.Now() }
 	uses := usage.NewRecorder(db, cfg.Logger)
 	srv, err := web.New(ctx, web.Config{
 		BaseURL:     cfg.BaseURL,

@@ -57,9 +57,6 @@ type Sender struct {
 	PermanentRetry time.Duration
 	// SendTimeout bounds one delivery attempt.
 	SendTimeout time.Duration
-	// Now is the clock that decides which messages are due; internal/app passes the store's
-	// (sqlite.DB.Now), which also dates the messages, so tests that move it move both.
-	Now func() time.Time
 
 	outbox    core.Outbox
 	renderer  Renderer
@@ -142,7 +139,7 @@ func (s *Sender) Run(ctx context.Context) {
 // drain sends batches until the outbox has nothing due or something goes wrong with it.
 func (s *Sender) drain(ctx context.Context) {
 	for ctx.Err() == nil {
-		msgs, err := s.outbox.DueMessages(ctx, s.now(), s.BatchSize)
+		msgs, err := s.outbox.DueMessages(ctx, time.Now(), s.BatchSize)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.logger.Error("mail outbox: read due messages", "err", err)
@@ -192,7 +189,7 @@ func (s *Sender) deliver(ctx context.Context, m core.OutboxMessage) bool {
 	// The mail is out: record it even if we are shutting down, or it would go out twice.
 	markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
 	defer cancel()
-	if err := s.outbox.MarkSent(markCtx, m.ID, s.now()); err != nil {
+	if err := s.outbox.MarkSent(markCtx, m.ID, time.Now()); err != nil {
 		log.Error("mail: sent but not marked as sent; it may be sent again", "err", err)
 		return false
 	}
@@ -203,7 +200,7 @@ func (s *Sender) deliver(ctx context.Context, m core.OutboxMessage) bool {
 func (s *Sender) fail(ctx context.Context, log *slog.Logger, m core.OutboxMessage, cause error, delay time.Duration) bool {
 	markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
 	defer cancel()
-	if err := s.outbox.MarkFailed(markCtx, m.ID, reason(cause), s.now().Add(delay)); err != nil {
+	if err := s.outbox.MarkFailed(markCtx, m.ID, reason(cause), time.Now().Add(delay)); err != nil {
 		log.Error("mail: failed attempt not recorded", "err", err)
 		return false
 	}
@@ -238,12 +235,4 @@ func reason(err error) string {
 		}
 	}
 	return r
-}
-
-// now is Now, or the wall clock when none is set.
-func (s *Sender) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
 }
