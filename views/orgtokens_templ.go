@@ -98,7 +98,7 @@ func OrgTokens(p Page, v OrgTokensView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, " <p class=\"page-intro\">Organization Auth Tokens can be used in many places to interact with tokenboard programmatically. For example, they can be used for sentry-cli, bundler plugins or similar use cases. For more information on how to use the web API, see our <a href=\"https://docs.sentry.io/api/auth/\" rel=\"noopener noreferrer\">documentation</a>.</p><div class=\"panel\"><table class=\"table\"><thead><tr><th scope=\"col\">Token</th><th scope=\"col\">Created</th><th scope=\"col\">Last access</th><th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, " <p class=\"page-intro\">Organization Auth Tokens can be used in many places to interact with tokenboard programmatically. For example, they can be used for sentry-cli, bundler plugins or similar use cases. For more information on how to use the web API, see our <a href=\"https://docs.sentry.io/api/auth/\" rel=\"noopener noreferrer\">documentation</a>.</p><div class=\"panel\"><table class=\"table org-tokens\"><thead><tr><th scope=\"col\">Token</th><th scope=\"col\">Created</th><th scope=\"col\">Last access</th><th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -25,7 +25,17 @@ type Page struct {
 	Flash *Flash
 	// AssetVersion busts browser caches of the static files when they change.
 	AssetVersion string
+	// Theme is the viewer's choice: ThemeLight, ThemeDark, or "" / ThemeSystem to follow the
+	// system's prefers-color-scheme.
+	Theme string
 }
+
+// The theme choices of Account > Details, Sentry's: the value stored and its label.
+const (
+	ThemeLight  = core.ThemeLight
+	ThemeDark   = core.ThemeDark
+	ThemeSystem = core.ThemeSystem
+)
 
 // Flash is a one-time message shown at the top of the next page.
 type Flash struct {

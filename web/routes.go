@@ -49,6 +49,7 @@ func (s *Server) routes() {
 	user.POST("/organizations/new/", s.screens.OrgCreate)
 	user.GET("/settings/account/details/", s.screens.AccountDetailsPage)
 	user.POST("/settings/account/details/", s.screens.AccountDetailsUpdate)
+	user.POST("/settings/account/details/theme/", s.screens.ThemeUpdate)
 	user.GET("/settings/account/security/", s.screens.AccountSecurityPage)
 	user.POST("/settings/account/security/", s.screens.PasswordChange)
 

@@ -103,6 +103,53 @@ const (
 	AuditTokenPolicyChanged = "org.token-policy.edit"
 )
 
+// AuditEvents lists the audit events with what each says happened, as a verb phrase that
+// the audit log completes with the entry's target: "added org auth token ci-upload".
+var AuditEvents = []struct{ Event, Phrase string }{
+	{AuditOrgTokenCreated, "added org auth token"},
+	{AuditOrgTokenRenamed, "renamed org auth token"},
+	{AuditOrgTokenRevoked, "removed org auth token"},
+	{AuditIntegrationCreated, "added integration"},
+	{AuditIntegrationEdited, "edited integration"},
+	{AuditIntegrationDeleted, "removed integration"},
+	{AuditIntegrationTokenCreated, "added integration token"},
+	{AuditIntegrationTokenRotated, "rotated integration token"},
+	{AuditIntegrationTokenRevoked, "removed integration token"},
+	{AuditMemberAdded, "added member"},
+	{AuditMemberInvited, "invited member"},
+	{AuditMemberRoleChanged, "changed the role of member"},
+	{AuditMemberRemoved, "removed member"},
+	{AuditOrgCreated, "created the organization"},
+}
+
+// IsAuditEvent reports whether event is one of the audit events.
+func IsAuditEvent(event string) bool {
+	return AuditPhrase(event) != ""
+}
+
+// AuditPhrase returns what an audit event says happened ("added org auth token"), or "".
+func AuditPhrase(event string) string {
+	for _, e := range AuditEvents {
+		if e.Event == event {
+			return e.Phrase
+		}
+	}
+	return ""
+}
+
+// Sentence is the entry as the audit log reads: "added org auth token ci-upload (…)". An
+// event without a phrase (written by a newer version, say) shows its code.
+func (e AuditEntry) Sentence() string {
+	phrase := AuditPhrase(e.Event)
+	if phrase == "" {
+		phrase = e.Event
+	}
+	if e.Target == "" {
+		return phrase
+	}
+	return phrase + " " + e.Target
+}
+
 // Page asks for one page of a list: at most Limit rows after skipping Offset.
 type Page struct {
 	Offset int

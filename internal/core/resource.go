@@ -5,6 +5,8 @@ type Resource struct {
 	Key    string // form field name
 	Label  string
 	Levels []AccessLevel // the levels this resource offers, No Access first
+	// Help is Sentry's line under the select: what the resource covers.
+	Help string
 }
 
 // AccessLevel is one option of a resource's select.
@@ -31,15 +33,16 @@ func (l AccessLevel) Label() string {
 	return "No Access"
 }
 
-// Resources lists the permission selects in Sentry's order, each with only the levels it allows.
+// Resources lists the permission selects in Sentry's order, each with only the levels it allows
+// and Sentry's help text (SENTRY_APP_PERMISSIONS in its static/app/constants).
 var Resources = []Resource{
-	{"project", "Project", []AccessLevel{NoAccess, Read, ReadWrite, Admin}},
-	{"team", "Team", []AccessLevel{NoAccess, Read, ReadWrite, Admin}},
-	{"release", "Release", []AccessLevel{NoAccess, Admin}},
-	{"event", "Issue & Event", []AccessLevel{NoAccess, Read, ReadWrite, Admin}},
-	{"org", "Organization", []AccessLevel{NoAccess, Read, ReadWrite, Admin}},
-	{"member", "Member", []AccessLevel{NoAccess, Read, ReadWrite, Admin}},
-	{"alerts", "Alerts", []AccessLevel{NoAccess, Read, ReadWrite}},
+	{"project", "Project", []AccessLevel{NoAccess, Read, ReadWrite, Admin}, "Projects, Tags, Debug Files, and Feedback"},
+	{"team", "Team", []AccessLevel{NoAccess, Read, ReadWrite, Admin}, "Teams of members"},
+	{"release", "Release", []AccessLevel{NoAccess, Admin}, "Releases, Commits, and related Files"},
+	{"event", "Issue & Event", []AccessLevel{NoAccess, Read, ReadWrite, Admin}, "Issues, Events, and workflow statuses"},
+	{"org", "Organization", []AccessLevel{NoAccess, Read, ReadWrite, Admin}, "Manage Organizations, resolve IDs, retrieve Repositories and Commits"},
+	{"member", "Member", []AccessLevel{NoAccess, Read, ReadWrite, Admin}, "Manage Members within Teams"},
+	{"alerts", "Alerts", []AccessLevel{NoAccess, Read, ReadWrite}, "Manage Alerts"},
 }
 
 // levelScopes gives, per resource and level, the scopes the level grants (already expanded).

@@ -148,6 +148,11 @@ type UserService interface {
 	ChangePassword(ctx context.Context, current, next string) (*User, error)
 	// AccountLog returns the actor's own security log, newest first.
 	AccountLog(ctx context.Context, page Page) ([]AccountLogEntry, error)
+	// Theme returns a user's color theme, ThemeSystem when they never chose one. Every page
+	// reads it for its viewer.
+	Theme(ctx context.Context, userID int64) (string, error)
+	// SetTheme stores the actor's own color theme (ThemeLight, ThemeDark or ThemeSystem).
+	SetTheme(ctx context.Context, theme string) error
 }
 
 // AddMemberResult says what adding a member by email did.
@@ -203,8 +208,9 @@ type OrgService interface {
 	CreateProject(ctx context.Context, orgID int64, teamSlug, slug, name string) (*Project, error)
 	// DeleteProject removes a project (project:admin).
 	DeleteProject(ctx context.Context, orgID int64, slug string) error
-	// AuditLog returns a page of the organization's audit log, newest first (org:write).
-	AuditLog(ctx context.Context, orgID int64, page Page) ([]AuditEntry, error)
+	// AuditLog returns a page of the organization's audit log, newest first (org:write):
+	// every event, or only those named event (one of the Audit* codes) when it is not "".
+	AuditLog(ctx context.Context, orgID int64, event string, page Page) ([]AuditEntry, error)
 }
 
 // SecretStore keeps the server's generated secrets, such as the session keys.

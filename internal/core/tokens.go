@@ -285,9 +285,16 @@ var ExpiryChoices = []struct{ Value, Label string }{
 	{ExpiryNever, "Never"}, {"30", "30 days"}, {"60", "60 days"}, {"90", "90 days"}, {ExpiryCustom, "Custom date"},
 }
 
+// MsgExpiryDateNotAfterToday refuses a custom expiry date of today (an earlier one is "not in
+// the future").
+const MsgExpiryDateNotAfterToday = "The expiration date must be after today (UTC)."
+
+// MsgExpiryDateMeaning says which moment a custom expiry date means, for the form's help.
+const MsgExpiryDateMeaning = "The token expires at the end of that day, UTC (23:59:59)."
+
 // ParseExpiry turns the Expiration select (and its date field, "YYYY-MM-DD", for a custom
 // date) into an expiry time, nil for never. A custom date expires at the end of that day, UTC,
-// and must be in the future and within a year.
+// and must be a day after today (UTC) and within a year.
 func ParseExpiry(choice, date string, now time.Time) (*time.Time, error) {
 	var at time.Time
 	switch choice {
@@ -300,6 +307,15 @@ func ParseExpiry(choice, date string, now time.Time) (*time.Time, error) {
 		day, err := time.Parse("2006-01-02", strings.TrimSpace(date))
 		if err != nil {
 			return nil, FieldError("expiration", "Enter a valid date.")
+		}
+		// The token lives until the end of that day, UTC. Today would leave it a few hours at
+		// most (or none, seen from a time zone ahead of UTC): a custom date is a later day.
+		today := now.UTC().Truncate(24 * time.Hour)
+		switch {
+		case day.Before(today):
+			return nil, FieldError("expiration", "The expiration date must be in the future.")
+		case !day.After(today):
+			return nil, FieldError("expiration", MsgExpiryDateNotAfterToday)
 		}
 		at = day.Add(24*time.Hour - time.Second)
 		if err := ValidateExpiresAt(at, now); err != nil {

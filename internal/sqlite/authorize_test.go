@@ -91,7 +91,7 @@ var authzCalls = map[string]func(f authzFixture) []any{
 	"ProjectBySlug":  func(f authzFixture) []any { return []any{f.org.ID, "probe"} },
 	"CreateProject":  func(f authzFixture) []any { return []any{f.org.ID, "", "probe-2", "Probe 2"} },
 	"DeleteProject":  func(f authzFixture) []any { return []any{f.org.ID, "probe"} },
-	"AuditLog":       func(f authzFixture) []any { return []any{f.org.ID, core.Page{}} },
+	"AuditLog":       func(f authzFixture) []any { return []any{f.org.ID, "", core.Page{}} },
 
 	"OrgTokens":      func(f authzFixture) []any { return []any{f.org.ID, core.Page{}} },
 	"CountOrgTokens": func(f authzFixture) []any { return []any{f.org.ID} },

@@ -52,7 +52,7 @@ func mustNotAuthenticate(t *testing.T, app *apptest.App, plain string) {
 // auditCount counts the acme audit entries of an event.
 func auditCount(t *testing.T, app *apptest.App, event string) int {
 	t.Helper()
-	entries, err := app.DB.AuditLog(app.As(t, "owner@acme.test"), app.Org(t, "acme").ID, core.Page{Limit: 200})
+	entries, err := app.DB.AuditLog(app.As(t, "owner@acme.test"), app.Org(t, "acme").ID, "", core.Page{Limit: 200})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -421,8 +421,9 @@ func (db *DB) AcceptInvite(ctx context.Context, secret string) (*core.Org, error
 	return org, err
 }
 
-// AuditLog returns a page of the organization's audit log, newest first.
-func (db *DB) AuditLog(ctx context.Context, orgID int64, page core.Page) ([]core.AuditEntry, error) {
+// AuditLog returns a page of the organization's audit log, newest first; event, when not
+// "", keeps only that event.
+func (db *DB) AuditLog(ctx context.Context, orgID int64, event string, page core.Page) ([]core.AuditEntry, error) {
 	page = page.Normalize(50, 200)
 	var out []core.AuditEntry
 	err := db.inReadTx(ctx, func(tx *sql.Tx) error {
@@ -430,7 +431,8 @@ func (db *DB) AuditLog(ctx context.Context, orgID int64, page core.Page) ([]core
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, org_id, coalesce(actor_id, 0), actor_email, event, target, ip, created_at
-			FROM audit_log WHERE org_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`, orgID, page.Limit, page.Offset)
+			FROM audit_log WHERE org_id = ? AND (? = '' OR event = ?) ORDER BY id DESC LIMIT ? OFFSET ?`,
+			orgID, event, event, page.Limit, page.Offset)
 		if err != nil {
 			return err
 		}

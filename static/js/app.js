@@ -122,4 +122,109 @@
     select.addEventListener("change", sync);
     sync();
   });
+  // Focus: after a validation error the first invalid field takes the cursor; otherwise the
+  // field the page marks autofocus (a create form's Name). Browsers honour autofocus on
+  // their own only on first load, and never move to an invalid field.
+  (function focusFirst() {
+    var target = document.querySelector('[aria-invalid="true"]') || document.querySelector("[autofocus]");
+    if (target && typeof target.focus === "function" && !target.disabled) {
+      target.focus();
+    }
+  })();
+
+  // Webhook options of an integration (Sentry's subscriptionBox): an event subscription needs
+  // Read on Issue & Event and a webhook URL, the alert rule action a webhook URL. While one is
+  // missing the option is disabled and unchecked, its reason shown as the tooltip and read to
+  // screen readers. The server refuses the same combinations on its own.
+  function setOptionReason(box, reason) {
+    var row = box.closest(".field");
+    var note = document.getElementById(box.id + "-reason");
+    if (!note) {
+      note = document.createElement("span");
+      note.id = box.id + "-reason";
+      note.className = "visually-hidden";
+      box.insertAdjacentElement("afterend", note);
+      var described = box.getAttribute("aria-describedby");
+      box.setAttribute("aria-describedby", (described ? described + " " : "") + note.id);
+    }
+    note.textContent = reason;
+    box.disabled = reason !== "";
+    if (reason !== "") box.checked = false;
+    if (row) {
+      if (reason !== "") row.setAttribute("data-tooltip", reason);
+      else row.removeAttribute("data-tooltip");
+    }
+  }
+  function syncWebhookOptions(form) {
+    var url = form.querySelector("[data-webhook-url]");
+    var eventPermission = form.querySelector('select[name="perm-event"]');
+    var noURL = !url || url.value.trim() === "";
+    var noRead = !!eventPermission && eventPermission.value === "no-access";
+    form.querySelectorAll("[data-needs-webhook]").forEach(function (box) {
+      var reason = "";
+      if (noRead && box.dataset.needsEventRead) reason = box.dataset.needsEventRead;
+      if (noURL) reason = box.dataset.needsWebhook;
+      setOptionReason(box, reason);
+    });
+  }
+  document.querySelectorAll("form[data-webhook-form]").forEach(function (form) {
+    var readOnly = form.querySelector("fieldset:disabled");
+    if (readOnly) return;
+    syncWebhookOptions(form);
+    form.addEventListener("input", function () { syncWebhookOptions(form); });
+    form.addEventListener("change", function () { syncWebhookOptions(form); });
+  });
+
+  // The menu button: on a phone the sidebar hides behind it. Without JavaScript it is a link
+  // to #sidebar, which the stylesheet shows with :target; here it becomes a toggle.
+  var menuButton = document.querySelector("[data-menu-toggle]");
+  var sidebar = document.getElementById("sidebar");
+  if (menuButton && sidebar) {
+    menuButton.setAttribute("role", "button");
+    menuButton.setAttribute("aria-expanded", "false");
+    var setMenu = function (open) {
+      sidebar.classList.toggle("open", open);
+      menuButton.setAttribute("aria-expanded", open ? "true" : "false");
+    };
+    menuButton.addEventListener("click", function (event) {
+      event.preventDefault();
+      setMenu(!sidebar.classList.contains("open"));
+    });
+    menuButton.addEventListener("keydown", function (event) {
+      if (event.key === " ") { event.preventDefault(); menuButton.click(); }
+    });
+    var close = sidebar.querySelector("[data-menu-close]");
+    if (close) close.addEventListener("click", function (event) {
+      event.preventDefault();
+      setMenu(false);
+      menuButton.focus();
+    });
+  }
+
+  // Local time: the server writes UTC; <time data-local> elements are shown in the viewer's
+  // time zone, with the UTC time kept as the tooltip.
+  document.querySelectorAll("time[datetime][data-local]").forEach(function (el) {
+    var when = new Date(el.getAttribute("datetime"));
+    if (isNaN(when.getTime())) return;
+    var options = { year: "numeric", month: "short", day: "numeric" };
+    if (el.dataset.local !== "date") {
+      options.hour = "2-digit"; options.minute = "2-digit"; options.timeZoneName = "short";
+    }
+    if (!el.title) el.title = el.textContent.trim();
+    el.textContent = new Intl.DateTimeFormat(undefined, options).format(when);
+  });
+
+  // Filters (the audit log's event) apply as soon as a choice is made; the Filter button
+  // does the same without JavaScript.
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { if (select.form) select.form.submit(); });
+  });
+
+  // Theme: the account's choice previews at once, before it is saved.
+  var themeSelect = document.querySelector("[data-theme-select]");
+  if (themeSelect) themeSelect.addEventListener("change", function () {
+    var root = document.documentElement;
+    if (themeSelect.value === "light" || themeSelect.value === "dark") root.setAttribute("data-theme", themeSelect.value);
+    else root.removeAttribute("data-theme");
+  });
 })();

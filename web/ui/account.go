@@ -13,8 +13,25 @@ import (
 // AccountDetailsPage answers GET /settings/account/details/.
 func (s *Screens) AccountDetailsPage(c echo.Context) error {
 	u := request.User(c)
-	return s.render(c, http.StatusOK, views.AccountDetails(s.page(c, "Account Details", views.NavDetails),
-		views.AccountDetailsView{Name: u.Name, Email: u.Email}))
+	p := s.page(c, "Account Details", views.NavDetails)
+	return s.render(c, http.StatusOK, views.AccountDetails(p,
+		views.AccountDetailsView{Name: u.Name, Email: u.Email, Theme: p.Theme}))
+}
+
+// ThemeUpdate answers POST /settings/account/details/theme/: the color theme, stored per
+// user; every page after it renders in that theme.
+func (s *Screens) ThemeUpdate(c echo.Context) error {
+	theme := c.FormValue("theme")
+	err := s.svc.Users.SetTheme(c.Request().Context(), theme)
+	if isInvalid(err) {
+		u := request.User(c)
+		p := s.page(c, "Account Details", views.NavDetails)
+		view := views.AccountDetailsView{Name: u.Name, Email: u.Email, Theme: p.Theme, ThemeErrors: formErrors(err)}
+		return s.render(c, http.StatusBadRequest, views.AccountDetails(p, view))
+	} else if err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, "/settings/account/details/", "Saved your theme.")
 }
 
 // AccountDetailsUpdate answers POST /settings/account/details/.
@@ -22,8 +39,9 @@ func (s *Screens) AccountDetailsUpdate(c echo.Context) error {
 	name, email := c.FormValue("name"), c.FormValue("email")
 	_, err := s.svc.Users.UpdateUserDetails(c.Request().Context(), name, email, c.FormValue("password"))
 	if isInvalid(err) {
-		view := views.AccountDetailsView{Name: name, Email: email, Errors: formErrors(err)}
-		return s.render(c, http.StatusBadRequest, views.AccountDetails(s.page(c, "Account Details", views.NavDetails), view))
+		p := s.page(c, "Account Details", views.NavDetails)
+		view := views.AccountDetailsView{Name: name, Email: email, Theme: p.Theme, Errors: formErrors(err)}
+		return s.render(c, http.StatusBadRequest, views.AccountDetails(p, view))
 	} else if err != nil {
 		return err
 	}

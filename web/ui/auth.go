@@ -27,12 +27,14 @@ func (s *Screens) Home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	var v views.HomeView
 	for _, m := range orgs {
 		if m.Role.CanSeeSettings() {
 			return c.Redirect(http.StatusSeeOther, "/settings/"+m.Org.Slug+"/")
 		}
+		v.Limited = append(v.Limited, m)
 	}
-	return s.render(c, http.StatusOK, views.Home(s.page(c, "Welcome", "")))
+	return s.render(c, http.StatusOK, views.Home(s.page(c, "Welcome", ""), v))
 }
 
 // LoginPage answers GET /auth/login/.

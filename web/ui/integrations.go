@@ -80,7 +80,7 @@ func (s *Screens) IntegrationCreate(c echo.Context) error {
 			sub.release(s, c)
 		}
 		if err == nil {
-			return s.renderIntegrationToken(c, i, plain, "Created the integration "+i.Name+" and its first token.")
+			return s.renderIntegrationToken(c, i, plain, i.Name+" successfully created.")
 		}
 	}
 	if !isInvalid(err) {
@@ -158,7 +158,7 @@ func (s *Screens) IntegrationUpdate(c echo.Context) error {
 			var saved *core.Integration
 			saved, err = s.svc.Integrations.UpdateIntegration(c.Request().Context(), currentOrg(c).Org.ID, current.Slug, in)
 			if err == nil {
-				return s.redirectWithFlash(c, c.Request().URL.Path, "Saved the integration "+saved.Name+".")
+				return s.redirectWithFlash(c, c.Request().URL.Path, saved.Name+" successfully saved.")
 			}
 		}
 	}
@@ -191,7 +191,7 @@ func (s *Screens) IntegrationTokenCreate(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	return s.renderIntegrationToken(c, i, plain, "Created a new token.")
+	return s.renderIntegrationToken(c, i, plain, "Token successfully added.")
 }
 
 // integrationToken loads the integration of the path and its live token :id.
@@ -252,7 +252,7 @@ func (s *Screens) IntegrationTokenRevoke(c echo.Context) error {
 	if err := s.svc.Integrations.RevokeIntegrationToken(c.Request().Context(), currentOrg(c).Org.ID, i.Slug, t.ID); err != nil {
 		return err
 	}
-	return s.redirectWithFlash(c, integrationURL(c, i.Slug), "Revoked the token "+masked+".")
+	return s.redirectWithFlash(c, integrationURL(c, i.Slug), "Token successfully deleted.")
 }
 
 // IntegrationDeletePage answers GET /settings/:org/developer-settings/:slug/delete/.
@@ -283,7 +283,7 @@ func (s *Screens) IntegrationDelete(c echo.Context) error {
 		return err
 	}
 	return s.redirectWithFlash(c, integrationsURL(c),
-		"Deleted the integration "+i.Name+" and revoked its tokens.")
+		i.Slug+" successfully removed.")
 }
 
 // integrationsURL returns the Custom Integrations list of the request's organization.

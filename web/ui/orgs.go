@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -185,17 +186,26 @@ func (s *Screens) ProjectCreate(c echo.Context) error {
 // auditPageSize is how many audit entries one page shows.
 const auditPageSize = 50
 
-// AuditLogPage answers GET /settings/:org/audit-log/?page=N.
+// AuditLogPage answers GET /settings/:org/audit-log/?event=E&page=N: one page of the log,
+// of every event or of one. An unknown event shows every event.
 func (s *Screens) AuditLogPage(c echo.Context) error {
 	pageNo := pageNumber(c)
+	event := c.QueryParam("event")
+	if !core.IsAuditEvent(event) {
+		event = ""
+	}
 	// One row more than shown tells whether a next page exists without counting the table.
-	entries, err := s.svc.Orgs.AuditLog(c.Request().Context(), currentOrg(c).Org.ID,
+	entries, err := s.svc.Orgs.AuditLog(c.Request().Context(), currentOrg(c).Org.ID, event,
 		core.Page{Offset: (pageNo - 1) * auditPageSize, Limit: auditPageSize + 1})
 	if err != nil {
 		return err
 	}
-	v := views.AuditLogView{Entries: entries}
-	v.Pager, v.Entries = pager(c.Request().URL.Path, pageNo, auditPageSize, entries)
+	path := c.Request().URL.Path
+	v := views.AuditLogView{Entries: entries, Event: event, Action: path}
+	if event != "" {
+		path += "?event=" + url.QueryEscape(event)
+	}
+	v.Pager, v.Entries = pager(path, pageNo, auditPageSize, entries)
 	return s.render(c, http.StatusOK, views.AuditLog(s.page(c, "Audit Log", views.NavAuditLog), v))
 }
 

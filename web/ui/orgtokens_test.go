@@ -393,7 +393,10 @@ func TestOrgTokenAuditLog(t *testing.T) {
 			}
 			last := 0
 			for _, row := range want {
-				cells := "<td>" + strings.Join([]string{row[0], "<code>" + row[1] + "</code>", row[2], row[3]}, "</td><td>") + "</td>"
+				// A sentence per event (issue 12): "<actor> added org auth token <target>",
+				// then the event code and the IP.
+				cells := `<tr data-event="` + row[1] + `"><td><div class="audit-sentence"><strong>` + row[0] + "</strong> " +
+					core.AuditPhrase(row[1]) + " " + row[2] + `</div><div class="muted audit-meta"><code>` + row[1] + "</code> · IP " + row[3] + "</div>"
 				i := strings.Index(body[last:], cells)
 				if i < 0 {
 					t.Fatalf("%s: audit log lacks %q after offset %d", who, cells, last)

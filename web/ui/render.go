@@ -28,6 +28,9 @@ func (s *Screens) page(c echo.Context, title, nav string) views.Page {
 			s.log.Warn("loading memberships", "err", err)
 		}
 		p.Orgs = orgs
+		if p.Theme, err = s.svc.Users.Theme(c.Request().Context(), p.User.ID); err != nil {
+			s.log.Warn("loading the theme", "err", err)
+		}
 		// Account pages belong to no organization; the sidebar keeps showing the first one
 		// whose settings the user may see, as Sentry keeps the last organization.
 		for i := range orgs {
@@ -65,7 +68,11 @@ func (s *Screens) RenderError(c echo.Context, status int, message string) error 
 	if status == http.StatusNotFound {
 		message = "The page you are looking for was not found."
 	}
-	p := views.Page{Title: heading, User: request.User(c), AssetVersion: s.assetVersion}
+	p := views.Page{Title: heading, AssetVersion: s.assetVersion}
+	if request.User(c) != nil {
+		// Signed in: the full chrome, so the navigation and Sign Out stay.
+		p = s.page(c, heading, "")
+	}
 	return s.render(c, status, views.ErrorPage(p, views.ErrorView{Status: status, Heading: heading, Message: message}))
 }
 
