@@ -120,6 +120,9 @@ var AuditEvents = []struct{ Event, Phrase string }{
 	{AuditMemberRoleChanged, "changed the role of member"},
 	{AuditMemberRemoved, "removed member"},
 	{AuditOrgCreated, "created the organization"},
+	{AuditTokenExposed, "was told of an exposed token:"},
+	{AuditOrgTokenRotated, "rotated org auth token"},
+	{AuditTokenPolicyChanged, "changed the token policy:"},
 }
 
 // IsAuditEvent reports whether event is one of the audit events.

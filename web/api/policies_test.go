@@ -54,7 +54,7 @@ func TestTokenPolicies(t *testing.T) {
 		!strings.Contains(msgs[0].Text, "No limit → 30 days") {
 		t.Errorf("policy mail: %+v", msgs)
 	}
-	log, _ := app.DB.AuditLog(apptest.AsOperator(), app.Org(t, "acme").ID, core.Page{Limit: 5})
+	log, _ := app.DB.AuditLog(apptest.AsOperator(), app.Org(t, "acme").ID, "", core.Page{Limit: 5})
 	var changes int
 	for _, e := range log {
 		if e.Event == core.AuditTokenPolicyChanged && e.ActorEmail == apptest.AcmeOwner {

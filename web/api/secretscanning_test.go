@@ -138,7 +138,7 @@ func TestSecretScanningReportRevokesAndNotifies(t *testing.T) {
 	}
 
 	// The audit log says why the tokens went.
-	log, err := app.DB.AuditLog(apptest.AsOperator(), app.Org(t, "acme").ID, core.Page{Limit: 20})
+	log, err := app.DB.AuditLog(apptest.AsOperator(), app.Org(t, "acme").ID, "", core.Page{Limit: 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestSecretScanningReportRevokesAndNotifies(t *testing.T) {
 	if m := newMail(t, app, before+len(msgs)); len(m) != 0 {
 		t.Errorf("the replay sent %d more messages", len(m))
 	}
-	log2, _ := app.DB.AuditLog(apptest.AsOperator(), app.Org(t, "acme").ID, core.Page{Limit: 20})
+	log2, _ := app.DB.AuditLog(apptest.AsOperator(), app.Org(t, "acme").ID, "", core.Page{Limit: 20})
 	if len(log2) != len(log) || log2[0].ID != log[0].ID {
 		t.Error("the replay wrote to the audit log")
 	}
