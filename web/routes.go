@@ -3,6 +3,9 @@ package web
 import (
 	"net/http"
 	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -68,10 +71,13 @@ func (s *Server) routes() {
 	user.GET("/settings/account/api/auth-tokens/:id/", s.screens.UserTokenEditPage)
 	user.POST("/settings/account/api/auth-tokens/:id/", s.screens.UserTokenRename)
 	user.POST("/settings/account/api/auth-tokens/:id/revoke/", s.screens.UserTokenRevoke)
+	user.GET("/settings/account/api/auth-tokens/:id/rotate/", s.screens.UserTokenRotatePage)
+	user.POST("/settings/account/api/auth-tokens/:id/rotate/", s.screens.UserTokenRotate)
 
 	org := user.Group("/settings/:org", s.screens.RequireOrgSettings)
 	org.GET("/", s.screens.OrgGeneralPage)
 	org.POST("/", s.screens.OrgUpdate)
+	org.POST("/token-policies/", s.screens.TokenPolicyUpdate, ui.RequireRole(core.RuleManageTokenPolicies.AllowsRole))
 	org.GET("/members/", s.screens.MembersPage)
 	org.POST("/members/", s.screens.MemberAdd)
 	org.POST("/members/:user/role/", s.screens.MemberRoleChange)
@@ -91,6 +97,8 @@ func (s *Server) routes() {
 	org.GET("/auth-tokens/:id/", s.screens.OrgTokenEditPage)
 	org.POST("/auth-tokens/:id/", s.screens.OrgTokenRename)
 	org.POST("/auth-tokens/:id/revoke/", s.screens.OrgTokenRevoke, ui.RequireRole(core.Role.CanManageOrgTokens))
+	org.GET("/auth-tokens/:id/rotate/", s.screens.OrgTokenRotatePage, ui.RequireRole(core.Role.CanManageOrgTokens))
+	org.POST("/auth-tokens/:id/rotate/", s.screens.OrgTokenRotate, ui.RequireRole(core.Role.CanManageOrgTokens))
 
 	// Developer Settings > Custom Integrations (SPEC 3.5): any member sees the list and the
 	// settings; owners and managers create, edit and manage tokens; owners delete.
@@ -105,6 +113,11 @@ func (s *Server) routes() {
 	org.GET("/developer-settings/:slug/delete/", s.screens.IntegrationDeletePage, ui.RequireIntegrationDeleter)
 	org.POST("/developer-settings/:slug/delete/", s.screens.IntegrationDelete, ui.RequireIntegrationDeleter)
 
+	// GitHub's secret-scanning reports (issue 15): no session and no CSRF, GitHub's
+	// signature is the credential; a tighter body limit, and a rate limit per client IP.
+	e.POST("/api/0/secret-scanning/github/", s.api.SecretScanningGitHub,
+		middleware.BodyLimit(api.SecretScanningBodyLimit), s.secretScanningLimit())
+
 	// The REST API. Bearer tokens or the session authenticate; CSRF applies to the session.
 	rest := e.Group("/api/0", s.sameOrigin, s.csrf(), s.api.Authenticate)
 	// Token management: session only, never a bearer token (SPEC 5).
@@ -116,6 +129,7 @@ func (s *Server) routes() {
 	apiSession.GET("/api-tokens/:id/", s.api.UserToken)
 	apiSession.PUT("/api-tokens/:id/", s.api.UserTokenUpdate)
 	apiSession.DELETE("/api-tokens/:id/", s.api.UserTokenDelete)
+	apiSession.POST("/api-tokens/:id/rotate/", s.api.UserTokenRotate)
 
 	// Organization auth tokens (SPEC 5).
 	apiSession.GET("/organizations/:org/org-auth-tokens/", s.api.OrgTokens)
@@ -123,6 +137,7 @@ func (s *Server) routes() {
 	apiSession.GET("/organizations/:org/org-auth-tokens/:id/", s.api.OrgToken)
 	apiSession.PUT("/organizations/:org/org-auth-tokens/:id/", s.api.OrgTokenRename)
 	apiSession.DELETE("/organizations/:org/org-auth-tokens/:id/", s.api.OrgTokenRevoke)
+	apiSession.POST("/organizations/:org/org-auth-tokens/:id/rotate/", s.api.OrgTokenRotate)
 
 	// Internal integration tokens (SPEC 5, Sentry's sentry-apps endpoints).
 	apiSession.GET("/sentry-apps/:slug/api-tokens/", s.api.IntegrationTokens)
@@ -190,6 +205,20 @@ func (s *Server) routes() {
 
 // forwardAuthPath is the forward-auth endpoint reverse proxies call on every request.
 const forwardAuthPath = "/_auth/verify"
+
+// secretScanningLimit rate-limits the secret-scanning endpoint per client IP: GitHub sends a
+// report per finding, in bursts, while anyone can post unsigned bodies, each costing a
+// signature check.
+func (s *Server) secretScanningLimit() echo.MiddlewareFunc {
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(5), Burst: 60, ExpiresIn: 10 * time.Minute,
+		}),
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			return c.JSON(http.StatusTooManyRequests, map[string]string{"details": "rate limited"})
+		},
+	})
+}
 
 func skipTrailingSlash(path string) bool {
 	return strings.HasPrefix(path, "/static/") || path == "/_health" || path == forwardAuthPath ||

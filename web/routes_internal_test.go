@@ -106,3 +106,23 @@ func TestAPIScopeTableMatchesTheRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretScanningIsRateLimited: unsigned reports are refused one by one, and past the
+// burst the endpoint answers 429 without checking signatures.
+func TestSecretScanningIsRateLimited(t *testing.T) {
+	s := newBareServer(t, Services{Tokens: &countingTokens{}})
+	var last int
+	for i := 0; i < 100; i++ {
+		req := httptest.NewRequest(http.MethodPost, "/api/0/secret-scanning/github/", strings.NewReader("[]"))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		last = rec.Code
+		if i == 0 && rec.Code != http.StatusBadRequest {
+			t.Fatalf("first unsigned report: %d, want 400", rec.Code)
+		}
+	}
+	if last != http.StatusTooManyRequests {
+		t.Errorf("the 100th report in a row: %d, want 429", last)
+	}
+}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/tokenboard/tokenboard/internal/blob"
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/internal/secretscan"
 	"github.com/tokenboard/tokenboard/web/api"
 	"github.com/tokenboard/tokenboard/web/session"
 	"github.com/tokenboard/tokenboard/web/ui"
@@ -56,6 +57,12 @@ type Services struct {
 	// Usage notes each authenticated API request's token use ("last used"); nil records
 	// nothing. It must not write to the database per request: internal/usage batches.
 	Usage core.TokenUseRecorder
+	// Exposures acts on GitHub's exposed-token reports.
+	Exposures core.ExposureService
+	// Rotation rotates org and user tokens with an overlap window.
+	Rotation core.RotationService
+	// Policies reads and changes organizations' token policies.
+	Policies core.TokenPolicyService
 }
 
 // Config is everything the web layer needs from the outside.
@@ -73,6 +80,8 @@ type Config struct {
 	// AuthFailureLogInterval is how often failed bearer authentications are logged, one line
 	// per client IP with the counts (0: api.DefaultAuthFailureLogInterval).
 	AuthFailureLogInterval time.Duration
+	// SecretScanningKeys verify GitHub's exposed-token reports (nil: every report is refused).
+	SecretScanningKeys *secretscan.KeySet
 }
 
 // Server is the HTTP server.
@@ -123,7 +132,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Services: ui.Services{
 			Users: svc.Users, Sessions: svc.Sessions, Orgs: svc.Orgs, UserTokens: svc.UserTokens, OrgTokens: svc.OrgTokens,
 			Integrations: svc.Integrations, Releases: svc.Releases, Submissions: svc.Submissions,
-			CI: svc.CI, Blobs: svc.Blobs,
+			CI: svc.CI, Blobs: svc.Blobs, Rotation: svc.Rotation, Policies: svc.Policies,
 		},
 		Sessions: s.sessions, Logger: cfg.Logger, AssetVersion: s.assetVersion, Now: cfg.Now,
 	})
@@ -132,10 +141,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Services: api.Services{
 			Orgs: svc.Orgs, Tokens: svc.Tokens, UserTokens: svc.UserTokens, OrgTokens: svc.OrgTokens,
 			Integrations: svc.Integrations, Releases: svc.Releases, Usage: svc.Usage,
-			CI: svc.CI, Blobs: svc.Blobs,
+			CI: svc.CI, Blobs: svc.Blobs, Exposures: svc.Exposures, Rotation: svc.Rotation,
 		},
-		StorageQuota: svc.StorageQuota,
-		Sessions:     s.sessions, Now: cfg.Now, Logger: cfg.Logger, AuthFailureLogInterval: cfg.AuthFailureLogInterval,
+		StorageQuota:       svc.StorageQuota,
+		SecretScanningKeys: cfg.SecretScanningKeys,
+		Sessions:           s.sessions, Now: cfg.Now, Logger: cfg.Logger, AuthFailureLogInterval: cfg.AuthFailureLogInterval,
 	})
 
 	s.echo = echo.New()

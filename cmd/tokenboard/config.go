@@ -22,6 +22,8 @@ type Config struct {
 	// SessionIdleText is --session-idle as given; SessionIdle is its value after finish.
 	SessionIdleText string
 	SessionIdle     time.Duration
+	// SecretScanningKeys is the path of GitHub's secret-scanning public keys (issue 15).
+	SecretScanningKeys string
 }
 
 // configVar describes one setting: its flag, its environment variable and its help.
@@ -42,6 +44,7 @@ func (c *Config) vars() []configVar {
 		{flag: "demo", env: "TOKENBOARD_DEMO", boolean: &c.Demo, help: "seed the demo organizations into an empty database"},
 		{flag: "behind-proxy", env: "TOKENBOARD_BEHIND_PROXY", boolean: &c.BehindProxy, help: "trust X-Forwarded-For for client IPs (only behind a proxy that sets it)"},
 		{flag: "session-idle", env: "TOKENBOARD_SESSION_IDLE", str: &c.SessionIdleText, def: "14d", help: "how long a browser session lives without a request, such as 14d, 12h or 90m"},
+		{flag: "secret-scanning-keys", env: "TOKENBOARD_SECRET_SCANNING_KEYS", str: &c.SecretScanningKeys, help: "file of GitHub's secret-scanning public keys (the JSON of https://api.github.com/meta/public_keys/secret_scanning); without it exposed-token reports are refused"},
 		{flag: "log-format", env: "TOKENBOARD_LOG_FORMAT", str: &c.LogFormat, def: "text", help: "log format: text or json"},
 	}
 }

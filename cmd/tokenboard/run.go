@@ -19,6 +19,7 @@ import (
 	"github.com/tokenboard/tokenboard/internal/datadir"
 	"github.com/tokenboard/tokenboard/internal/demo"
 	"github.com/tokenboard/tokenboard/internal/mail"
+	"github.com/tokenboard/tokenboard/internal/secretscan"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
 )
 
@@ -255,14 +256,22 @@ func (m *Main) serve(ctx context.Context, db *sqlite.DB, logger *slog.Logger) er
 		return err
 	}
 	logger.Info("mail", "transport", transport.Describe())
+	var scanKeys *secretscan.KeySet
+	if m.Config.SecretScanningKeys != "" {
+		if scanKeys, err = secretscan.LoadKeys(m.Config.SecretScanningKeys); err != nil {
+			return err
+		}
+		logger.Info("secret scanning", "keys", m.Config.SecretScanningKeys)
+	}
 	a, err := app.New(ctx, db, app.Config{
-		BaseURL:     m.Config.BaseURL,
-		BehindProxy: m.Config.BehindProxy,
-		Transport:   transport,
-		MailFrom:    m.Config.MailFrom,
-		SessionIdle: m.Config.SessionIdle,
-		Logger:      logger,
-		DataDir:     m.Config.Data,
+		BaseURL:            m.Config.BaseURL,
+		BehindProxy:        m.Config.BehindProxy,
+		Transport:          transport,
+		MailFrom:           m.Config.MailFrom,
+		SessionIdle:        m.Config.SessionIdle,
+		Logger:             logger,
+		DataDir:            m.Config.Data,
+		SecretScanningKeys: scanKeys,
 	})
 	if err != nil {
 		return err
@@ -290,6 +299,8 @@ func (m *Main) serve(ctx context.Context, db *sqlite.DB, logger *slog.Logger) er
 	go func() { sender.Run(workCtx); close(senderDone) }()
 	go func() { uses.Run(workCtx); close(usesDone) }()
 	go func() { a.Maintenance.Run(workCtx); close(maintDone) }()
+	remindersDone := make(chan struct{})
+	go func() { a.Reminders.Run(workCtx); close(remindersDone) }()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
@@ -305,6 +316,7 @@ func (m *Main) serve(ctx context.Context, db *sqlite.DB, logger *slog.Logger) er
 	<-senderDone
 	<-usesDone
 	<-maintDone
+	<-remindersDone
 	// The server takes no more requests: save the token uses recorded since the last save.
 	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()

@@ -14,6 +14,7 @@ import (
 	tokenboard "github.com/tokenboard/tokenboard"
 	"github.com/tokenboard/tokenboard/internal/blob"
 	"github.com/tokenboard/tokenboard/internal/mail"
+	"github.com/tokenboard/tokenboard/internal/secretscan"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
 	"github.com/tokenboard/tokenboard/internal/usage"
 	"github.com/tokenboard/tokenboard/views/email"
@@ -43,6 +44,9 @@ type Config struct {
 	// StorageQuota is the bytes of uploads each organization may hold: 0 means
 	// DefaultStorageQuota, a negative value no quota.
 	StorageQuota int64
+	// SecretScanningKeys verify GitHub's exposed-token reports (secretscan.LoadKeys); nil
+	// refuses every report.
+	SecretScanningKeys *secretscan.KeySet
 }
 
 // DefaultStorageQuota is each organization's upload quota unless configured otherwise.
@@ -58,6 +62,8 @@ type App struct {
 	Uses *usage.Recorder
 	// Maintenance removes abandoned uploads; the caller runs Maintenance.Run.
 	Maintenance *Maintenance
+	// Reminders queues the expiry reminders on a ticker; the caller runs it.
+	Reminders *Reminders
 }
 
 // New assembles tokenboard on db, which the caller opened (and closes after the App stops).
@@ -92,11 +98,17 @@ func New(ctx context.Context, db *sqlite.DB, cfg Config) (*App, error) {
 		Logger:      cfg.Logger,
 
 		AuthFailureLogInterval: cfg.AuthFailureLogInterval,
+		// The store's clock is the one clock: tests move it to drive expiry, overlaps and
+		// reminders, and the web layer reads it through here.
+		Now:                func() time.Time { return db.Now() },
+		SecretScanningKeys: cfg.SecretScanningKeys,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Server: srv, Sender: sender, Uses: uses, Maintenance: &Maintenance{CI: db, Blobs: blobs, Log: cfg.Logger}}, nil
+	reminders := &Reminders{Store: db, Interval: 5 * time.Minute, Logger: cfg.Logger}
+	return &App{Server: srv, Sender: sender, Uses: uses, Reminders: reminders,
+		Maintenance: &Maintenance{CI: db, Blobs: blobs, Log: cfg.Logger}}, nil
 }
 
 // services returns the web layer's services, all implemented by the database, with uses
@@ -117,5 +129,8 @@ func services(db *sqlite.DB, uses *usage.Recorder) web.Services {
 		Releases:     cached,
 		CI:           db,
 		Usage:        uses,
+		Exposures:    db,
+		Rotation:     db,
+		Policies:     db,
 	}
 }

@@ -7,6 +7,7 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	tbapp "github.com/tokenboard/tokenboard/internal/app"
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/mail"
+	"github.com/tokenboard/tokenboard/internal/secretscan"
 	"github.com/tokenboard/tokenboard/internal/smtptest"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
 	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
@@ -35,6 +37,7 @@ type App struct {
 	DataDir string
 
 	uses         *usage.Recorder
+	scanKey      *ecdsa.PrivateKey
 	fixturesOnce sync.Once
 	fixtures     *sqlitetest.Fixtures
 	fixturesErr  error
@@ -64,7 +67,10 @@ func Start(t testing.TB) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var scanKeys *secretscan.KeySet
+	app.scanKey, scanKeys = newSecretScanningKey(t)
 	parts, err := tbapp.New(ctx, db, tbapp.Config{BaseURL: app.URL, DataDir: dir, Transport: transport, Logger: logger,
+		SecretScanningKeys: scanKeys,
 		// Failed authentications are logged per interval; short, so tests see the lines soon.
 		AuthFailureLogInterval: 200 * time.Millisecond})
 	if err != nil {

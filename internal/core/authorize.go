@@ -61,6 +61,11 @@ var (
 	RuleManageIntegrations = Rule{Name: "manage integrations", AnyOf: NewScopeSet(ScopeOrgWrite), MembersOnly: true}
 	// RuleDeleteIntegrations deletes internal integrations: owners only (org:admin), as in Sentry.
 	RuleDeleteIntegrations = Rule{Name: "delete integrations", AnyOf: NewScopeSet(ScopeOrgAdmin), MembersOnly: true}
+	// RuleManageTokenPolicies changes the organization's token policies: owners only.
+	RuleManageTokenPolicies = Rule{Name: "manage token policies", AnyOf: NewScopeSet(ScopeOrgAdmin), MembersOnly: true}
+	// RuleReadTokenPolicies reads them: every member who may use org tokens, so the create
+	// forms can offer only what fits.
+	RuleReadTokenPolicies = Rule{Name: "read token policies", AnyOf: NewScopeSet(ScopeOrgRead), MembersOnly: true}
 	// RuleReadReleases, RuleWriteReleases and RuleDeleteReleases guard the release API.
 	RuleReadReleases   = Rule{Name: "read releases", AnyOf: ReleaseReadScopes}
 	RuleWriteReleases  = Rule{Name: "write releases", AnyOf: ReleaseWriteScopes}

@@ -18,6 +18,9 @@ type Actor struct {
 	// API request) came with, 0 otherwise: the session that a password or email change keeps
 	// while ending the user's others, and the one the session list marks as this browser.
 	SessionID int64
+	// System names work the server does on behalf of no person (a GitHub exposure report):
+	// it holds no permission and the audit log names it.
+	System string
 }
 
 // Email returns the actor's email for audit entries and security emails.
@@ -29,6 +32,8 @@ func (a Actor) Email() string {
 		return a.Token.Kind.ActorName()
 	case a.Operator:
 		return "operator"
+	case a.System != "":
+		return a.System
 	}
 	return "anonymous"
 }

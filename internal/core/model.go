@@ -27,6 +27,8 @@ type Org struct {
 	Slug      string
 	Name      string
 	CreatedAt time.Time
+	// Policy is the organization's token policy (DefaultTokenPolicy unless its owners set one).
+	Policy TokenPolicy
 }
 
 // Membership is a user's role in one organization.
@@ -94,6 +96,11 @@ const (
 	AuditMemberRoleChanged       = "member.edit"
 	AuditMemberRemoved           = "member.remove"
 	AuditOrgCreated              = "org.create"
+	// AuditTokenExposed is a token of the organization reported exposed; the target says
+	// where, and whether it was revoked because of it.
+	AuditTokenExposed       = "auth-token.exposed"
+	AuditOrgTokenRotated    = "org-auth-token.rotate"
+	AuditTokenPolicyChanged = "org.token-policy.edit"
 )
 
 // AuditEvents lists the audit events with what each says happened, as a verb phrase that
@@ -113,6 +120,9 @@ var AuditEvents = []struct{ Event, Phrase string }{
 	{AuditMemberRoleChanged, "changed the role of member"},
 	{AuditMemberRemoved, "removed member"},
 	{AuditOrgCreated, "created the organization"},
+	{AuditTokenExposed, "was told of an exposed token:"},
+	{AuditOrgTokenRotated, "rotated org auth token"},
+	{AuditTokenPolicyChanged, "changed the token policy:"},
 }
 
 // IsAuditEvent reports whether event is one of the audit events.

@@ -10,6 +10,12 @@ const (
 	MailInvite           = "invite"
 	MailOrgTokenCreated  = "org-token-created"
 	MailUserTokenCreated = "user-token-created"
+	// MailTokenExposed tells a token's owners it was found in public.
+	MailTokenExposed = "token-exposed"
+	// MailTokenExpiring reminds a token's owners of its expiry.
+	MailTokenExpiring = "token-expiring"
+	// MailTokenPolicyChanged tells the other owners of a policy change.
+	MailTokenPolicyChanged = "token-policy-changed"
 )
 
 // OutboxMessage is an email waiting to be delivered. It is written in the same transaction as
@@ -57,6 +63,9 @@ type OrgTokenCreatedMail struct {
 	Time        time.Time `json:"time"`
 	// ReviewURL is the token's own page (the list, in emails queued before that).
 	ReviewURL string `json:"review_url"`
+	// Replaces names the token a rotation replaces, and StopsAt when it stops working.
+	Replaces string     `json:"replaces,omitempty"`
+	StopsAt  *time.Time `json:"stops_at,omitempty"`
 }
 
 // UserTokenCreatedMail is the data of a MailUserTokenCreated message.
@@ -66,4 +75,39 @@ type UserTokenCreatedMail struct {
 	IP           string    `json:"ip"`
 	Time         time.Time `json:"time"`
 	ReviewURL    string    `json:"review_url"`
+}
+
+// TokenExposedMail is the data of a MailTokenExposed message. It names the token by its mask.
+type TokenExposedMail struct {
+	// KindName is "Organization Auth Token", "User Auth Token" or "Integration Token".
+	KindName    string    `json:"kind_name"`
+	TokenName   string    `json:"token_name"`
+	MaskedToken string    `json:"masked_token"`
+	OrgName     string    `json:"org_name,omitempty"`
+	URL         string    `json:"url"`
+	Source      string    `json:"source"`
+	Time        time.Time `json:"time"`
+	// Status says what became of the token: revoked now, already revoked, or still active.
+	Status    string `json:"status"`
+	ReviewURL string `json:"review_url"`
+}
+
+// TokenExpiringMail is the data of a MailTokenExpiring message.
+type TokenExpiringMail struct {
+	KindName  string    `json:"kind_name"`
+	TokenName string    `json:"token_name"`
+	OrgName   string    `json:"org_name,omitempty"`
+	ExpiresAt time.Time `json:"expires_at"`
+	// Left is "7 days" or "1 day".
+	Left      string `json:"left"`
+	RotateURL string `json:"rotate_url"`
+}
+
+// TokenPolicyChangedMail is the data of a MailTokenPolicyChanged message.
+type TokenPolicyChangedMail struct {
+	ActorEmail string    `json:"actor_email"`
+	OrgName    string    `json:"org_name"`
+	Changes    []string  `json:"changes"`
+	Time       time.Time `json:"time"`
+	ReviewURL  string    `json:"review_url"`
 }

@@ -128,6 +128,9 @@ const (
 	AccountUserTokenCreated   = "api-token.create"
 	AccountUserTokenRenamed   = "api-token.rename"
 	AccountUserTokenRevoked   = "api-token.remove"
+	// AccountUserTokenExposed is a token of the user reported exposed (and revoked).
+	AccountUserTokenExposed = "api-token.exposed"
+	AccountUserTokenRotated = "api-token.rotate"
 )
 
 // UserService manages accounts.

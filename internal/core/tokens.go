@@ -25,6 +25,11 @@ type OrgToken struct {
 	LastUsedTarget string
 	// LastUsedAction is what the token last did in LastUsedProject ("" when unknown).
 	LastUsedAction TokenAction
+	// Exposure is set once the token has been reported exposed.
+	Exposure *TokenExposure
+	// ReplacedByID is the successor of a rotated token (0: none); the token then works
+	// until ExpiresAt, the end of the overlap.
+	ReplacedByID int64
 }
 
 // NewOrgToken is what the create form and the API submit.
@@ -95,6 +100,10 @@ type UserToken struct {
 	CreatedAt  time.Time
 	ExpiresAt  *time.Time
 	LastUsedAt *time.Time
+	// Exposure is set once the token has been reported exposed.
+	Exposure *TokenExposure
+	// ReplacedByID is the successor of a rotated token (0: none).
+	ReplacedByID int64
 }
 
 // NewUserToken is what the create form and the API submit. Scopes are stored expanded.
@@ -102,6 +111,9 @@ type NewUserToken struct {
 	Name      string
 	Scopes    ScopeSet
 	ExpiresAt *time.Time
+	// CreatedAt is when the token was created: with ExpiresAt, its lifetime, which an
+	// organization's user-token policy bounds.
+	CreatedAt time.Time
 }
 
 // MsgUserTokenOrgCI refuses org:ci on a user token.
@@ -202,6 +214,10 @@ type IntegrationToken struct {
 	Scopes        ScopeSet
 	CreatedAt     time.Time
 	LastUsedAt    *time.Time
+	// ExpiresAt is set when the organization's "Maximum lifetime" policy bounded the token.
+	ExpiresAt *time.Time
+	// Exposure is set once the token has been reported exposed.
+	Exposure *TokenExposure
 }
 
 // IntegrationService manages an organization's internal integrations and their tokens. Any
@@ -249,7 +265,8 @@ type Principal struct {
 	// Scopes are the token's own scopes, expanded.
 	Scopes    ScopeSet
 	ExpiresAt *time.Time
-	// CreatedAt is when the token was issued (introspection's "iat").
+	// CreatedAt is when the token was issued (introspection's "iat"): with ExpiresAt, its
+	// lifetime, which an organization's user-token policy bounds.
 	CreatedAt time.Time
 }
 

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/sqlite"
@@ -16,6 +17,8 @@ var orgServices = []reflect.Type{
 	reflect.TypeFor[core.OrgTokenService](),
 	reflect.TypeFor[core.IntegrationService](),
 	reflect.TypeFor[core.ReleaseService](),
+	reflect.TypeFor[core.TokenPolicyService](),
+	reflect.TypeFor[core.RotationService](),
 }
 
 // notAuthorized lists the methods of those services that do not act on an organization the
@@ -28,6 +31,7 @@ var notAuthorized = map[string]string{
 	"UserMemberships": "lists one user's organizations, not an organization's contents; callers pass the actor's own id",
 	"InviteBySecret":  "the invitation's secret is the credential: its holder is not a member yet",
 	"AcceptInvite":    "the same as InviteBySecret",
+	"RotateUserToken": "acts on one of the actor's own user tokens, found by the actor's id, as UserTokenService does",
 }
 
 // authzFixture is acme with one of each thing the organization methods act on, made by its owner.
@@ -95,6 +99,11 @@ var authzCalls = map[string]func(f authzFixture) []any{
 	"CreateOrgToken": func(f authzFixture) []any { return []any{f.org.ID, core.NewOrgToken{Name: "probe-2"}} },
 	"RenameOrgToken": func(f authzFixture) []any { return []any{f.org.ID, f.orgTokenID, "renamed"} },
 	"RevokeOrgToken": func(f authzFixture) []any { return []any{f.org.ID, f.orgTokenID} },
+	"RotateOrgToken": func(f authzFixture) []any { return []any{f.org.ID, f.orgTokenID, time.Hour} },
+	"TokenPolicy":    func(f authzFixture) []any { return []any{f.org.ID} },
+	"UpdateTokenPolicy": func(f authzFixture) []any {
+		return []any{f.org.ID, core.TokenPolicy{RevokeExposed: false, MaxTokenDays: 30, MaxUserTokenDays: 90}}
+	},
 
 	"Integrations":      func(f authzFixture) []any { return []any{f.org.ID} },
 	"Integration":       func(f authzFixture) []any { return []any{f.org.ID, f.integration} },

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tokenboard/tokenboard/internal/core"
 )
@@ -283,7 +284,7 @@ func (db *DB) IntegrationTokens(ctx context.Context, orgID int64, slug string) (
 // integrationToken is the integration token a stored row holds.
 func (t *tokenRow) integrationToken() *core.IntegrationToken {
 	return &core.IntegrationToken{ID: t.ID, IntegrationID: t.IntegrationID, LastChars: t.LastChars, Scopes: t.Scopes,
-		CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt}
+		CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, ExpiresAt: t.ExpiresAt, Exposure: t.Exposure}
 }
 
 // authorizeTokenIssue loads the integration for issuing a token: the actor must manage it and
@@ -387,8 +388,20 @@ func (db *DB) issueIntegrationToken(ctx context.Context, tx *sql.Tx, i *core.Int
 	if err != nil {
 		return nil, "", err
 	}
+	// Integration tokens have no expiry of their own; under a "Maximum lifetime" policy they
+	// get that lifetime.
+	now := db.Now()
+	policy, err := tokenPolicy(ctx, tx, i.OrgID)
+	if err != nil {
+		return nil, "", err
+	}
+	var expiresAt *time.Time
+	if policy.MaxTokenDays > 0 {
+		at := now.Add(time.Duration(policy.MaxTokenDays) * 24 * time.Hour).Truncate(time.Second)
+		expiresAt = &at
+	}
 	row, err := insertToken(ctx, tx, newToken{kind: core.TokenIntegration, orgID: i.OrgID, integrationID: i.ID,
-		plaintext: plain, scopes: i.Scopes, createdBy: actorID(ctx).Int64, createdAt: db.Now()})
+		plaintext: plain, scopes: i.Scopes, createdBy: actorID(ctx).Int64, createdAt: now, expiresAt: expiresAt})
 	if err != nil {
 		return nil, "", err
 	}

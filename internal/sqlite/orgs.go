@@ -69,28 +69,26 @@ func (db *DB) createOrg(ctx context.Context, slug, name string, ownerID int64) (
 // OrgBySlug returns an organization. The API looks one up on every request; Cache answers it
 // from memory between writes.
 func (db *DB) OrgBySlug(ctx context.Context, slug string) (*core.Org, error) {
-	var org core.Org
+	var org orgRow
 	var created int64
-	err := db.queryRow(ctx, `SELECT id, slug, name, created_at FROM orgs WHERE slug = ?`, slug).
-		Scan(&org.ID, &org.Slug, &org.Name, &created)
+	err := db.queryRow(ctx, orgColumns+` WHERE o.slug = ?`, slug).Scan(org.scanDest(&created)...)
 	if err != nil {
 		return nil, notFound(err, "The requested resource does not exist.")
 	}
 	org.CreatedAt = fromUnix(created)
-	return &org, nil
+	return &org.Org, nil
 }
 
 // OrgByID returns an organization.
 func (db *DB) OrgByID(ctx context.Context, id int64) (*core.Org, error) {
-	var org core.Org
+	var org orgRow
 	var created int64
-	err := db.db.QueryRowContext(ctx, `SELECT id, slug, name, created_at FROM orgs WHERE id = ?`, id).
-		Scan(&org.ID, &org.Slug, &org.Name, &created)
+	err := db.db.QueryRowContext(ctx, orgColumns+` WHERE o.id = ?`, id).Scan(org.scanDest(&created)...)
 	if err != nil {
 		return nil, notFound(err, "The requested resource does not exist.")
 	}
 	org.CreatedAt = fromUnix(created)
-	return &org, nil
+	return &org.Org, nil
 }
 
 // UpdateOrg renames an organization.
@@ -451,4 +449,18 @@ func (db *DB) AuditLog(ctx context.Context, orgID int64, event string, page core
 		return rows.Err()
 	})
 	return out, err
+}
+
+// orgColumns selects an organization with its token policy (the defaults when its owners set
+// none), so the cached OrgBySlug answer carries the policy the API's authorization applies.
+const orgColumns = `SELECT o.id, o.slug, o.name, o.created_at, coalesce(p.revoke_exposed, 1),
+	coalesce(p.max_token_days, 0), coalesce(p.max_user_token_days, 0)
+	FROM orgs o LEFT JOIN org_token_policies p ON p.org_id = o.id`
+
+// orgRow is an organization being scanned from orgColumns.
+type orgRow struct{ core.Org }
+
+// scanDest lists the scan destinations of orgColumns, the creation time into created.
+func (o *orgRow) scanDest(created *int64) []any {
+	return []any{&o.ID, &o.Slug, &o.Name, created, &o.Policy.RevokeExposed, &o.Policy.MaxTokenDays, &o.Policy.MaxUserTokenDays}
 }

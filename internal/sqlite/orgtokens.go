@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tokenboard/tokenboard/internal/core"
 )
@@ -29,7 +30,7 @@ func (t *tokenRow) orgToken() *core.OrgToken {
 	return &core.OrgToken{ID: t.ID, OrgID: t.OrgID, Name: t.Name, LastChars: t.LastChars, Scopes: t.Scopes,
 		CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt,
 		LastUsedProjectID: t.LastUsedProjectID, LastUsedProject: t.LastUsedProject, LastUsedTarget: t.LastUsedTarget,
-		LastUsedAction: t.LastUsedAction}
+		LastUsedAction: t.LastUsedAction, Exposure: t.Exposure, ReplacedByID: t.ReplacedBy}
 }
 
 // orgTokenTarget names a token in the audit log: its name and masked value, never the token.
@@ -91,49 +92,77 @@ func (db *DB) CreateOrgToken(ctx context.Context, orgID int64, n core.NewOrgToke
 	if n.ExpiresAt != nil && !n.ExpiresAt.After(now) {
 		return nil, "", core.FieldError("expiration", "The expiration date must be in the future.")
 	}
-	actor := core.ActorFrom(ctx)
-	baseURL := strings.TrimRight(db.BaseURL, "/")
 	var t *core.OrgToken
 	var plaintext string
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := db.authorize(ctx, tx, orgID, core.RuleUseOrgTokens); err != nil {
 			return err
 		}
-		var org core.Org
-		if err := tx.QueryRowContext(ctx, `SELECT slug, name FROM orgs WHERE id = ?`, orgID).Scan(&org.Slug, &org.Name); err != nil {
-			return notFound(err, "The requested resource does not exist.")
-		}
 		var err error
-		if plaintext, err = core.GenerateOrgToken(baseURL, org.Slug, now); err != nil {
-			return err
-		}
-		row, err := insertToken(ctx, tx, newToken{kind: core.TokenOrg, orgID: orgID, plaintext: plaintext, name: name,
-			scopes: core.OrgTokenScopes, createdBy: actorID(ctx).Int64, createdAt: now, expiresAt: n.ExpiresAt})
-		if err != nil {
-			return err
-		}
-		t = row.orgToken()
-		if err := db.audit(ctx, tx, orgID, core.AuditOrgTokenCreated, orgTokenTarget(name, t.LastChars)); err != nil {
-			return err
-		}
-		owners, err := ownerEmails(ctx, tx, orgID)
-		if err != nil {
-			return err
-		}
-		mail := core.OrgTokenCreatedMail{
-			ActorEmail: actor.Email(), TokenName: name, OrgName: org.Name, IP: actor.IP, Time: t.CreatedAt,
-			TokenMasked: core.MaskToken(core.TokenOrg, t.LastChars, false),
-			ReviewURL:   baseURL + "/settings/" + org.Slug + "/auth-tokens/" + strconv.FormatInt(t.ID, 10) + "/",
-		}
-		for _, to := range owners {
-			if err := db.enqueueMail(ctx, tx, to, core.MailOrgTokenCreated, mail); err != nil {
-				return err
-			}
-		}
-		return nil
+		t, plaintext, err = db.issueOrgToken(ctx, tx, orgID, name, n.ExpiresAt, now, nil)
+		return err
 	})
 	if err != nil {
 		return nil, "", err
+	}
+	return t, plaintext, nil
+}
+
+// replacedToken is what the creation email of a rotation says of the token it replaces.
+type replacedToken struct {
+	label   string
+	stopsAt time.Time
+}
+
+// issueOrgToken creates an org token within tx, after the caller's authorization: the row,
+// the audit entry, and one security email per owner, naming the token it replaces for a
+// rotation. The organization's "Maximum lifetime" policy applies.
+func (db *DB) issueOrgToken(ctx context.Context, tx *sql.Tx, orgID int64, name string, expiresAt *time.Time, now time.Time, replaces *replacedToken) (*core.OrgToken, string, error) {
+	actor := core.ActorFrom(ctx)
+	baseURL := strings.TrimRight(db.BaseURL, "/")
+	var org core.Org
+	if err := tx.QueryRowContext(ctx, `SELECT slug, name FROM orgs WHERE id = ?`, orgID).Scan(&org.Slug, &org.Name); err != nil {
+		return nil, "", notFound(err, "The requested resource does not exist.")
+	}
+	policy, err := tokenPolicy(ctx, tx, orgID)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := policy.CheckNewTokenLifetime(expiresAt, now); err != nil {
+		return nil, "", err
+	}
+	plaintext, err := core.GenerateOrgToken(baseURL, org.Slug, now)
+	if err != nil {
+		return nil, "", err
+	}
+	row, err := insertToken(ctx, tx, newToken{kind: core.TokenOrg, orgID: orgID, plaintext: plaintext, name: name,
+		scopes: core.OrgTokenScopes, createdBy: actorID(ctx).Int64, createdAt: now, expiresAt: expiresAt})
+	if err != nil {
+		return nil, "", err
+	}
+	t := row.orgToken()
+	if replaces == nil {
+		if err := db.audit(ctx, tx, orgID, core.AuditOrgTokenCreated, orgTokenTarget(name, t.LastChars)); err != nil {
+			return nil, "", err
+		}
+	}
+	owners, err := ownerEmails(ctx, tx, orgID)
+	if err != nil {
+		return nil, "", err
+	}
+	mail := core.OrgTokenCreatedMail{
+		ActorEmail: actor.Email(), TokenName: name, OrgName: org.Name, IP: actor.IP, Time: t.CreatedAt,
+		TokenMasked: core.MaskToken(core.TokenOrg, t.LastChars, false),
+		ReviewURL:   baseURL + "/settings/" + org.Slug + "/auth-tokens/" + strconv.FormatInt(t.ID, 10) + "/",
+	}
+	if replaces != nil {
+		stops := replaces.stopsAt
+		mail.Replaces, mail.StopsAt = replaces.label, &stops
+	}
+	for _, to := range owners {
+		if err := db.enqueueMail(ctx, tx, to, core.MailOrgTokenCreated, mail); err != nil {
+			return nil, "", err
+		}
 	}
 	return t, plaintext, nil
 }

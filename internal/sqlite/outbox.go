@@ -17,9 +17,16 @@ func (db *DB) enqueueMail(ctx context.Context, tx *sql.Tx, to, template string, 
 	if err != nil {
 		return err
 	}
-	now := unix(db.Now())
+	now := db.Now()
+	// The sender decides what is due by the wall clock, so a message is due from the earlier of
+	// the two: a store clock moved ahead (tests driving expiry and reminders) must not hold
+	// mail back. In production the two are the same clock.
+	due := now
+	if wall := time.Now(); wall.Before(due) {
+		due = wall
+	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO outbox (to_addr, template, data, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?)`, to, template, body, now, now)
+		VALUES (?, ?, ?, ?, ?)`, to, template, body, unix(due), unix(now))
 	// writeTx wakes the sender after this transaction commits.
 	db.queuedMail.Store(tx, struct{}{})
 	return err

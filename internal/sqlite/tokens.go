@@ -25,6 +25,9 @@ const (
 	revokedByPerson        = "revoked"
 	revokedByRotation      = "rotated"
 	revokedWithIntegration = "integration deleted"
+	// revokedAsExposed is a token revoked because GitHub reported it exposed, as its
+	// organization's policy asks (exposure.go).
+	revokedAsExposed = "exposed"
 )
 
 // kindColumn is the stored name of a token kind; "" for what is not a kind, which no row has.
@@ -53,7 +56,7 @@ func tokenKindColumns(k core.TokenKind) [2]string {
 const tokenColumns = `t.id, coalesce(t.org_id, 0), coalesce(t.user_id, 0), coalesce(t.integration_id, 0),
 	t.name, t.last_chars, t.scopes, coalesce(t.created_by, 0), t.created_at, t.expires_at, t.last_used_at,
 	coalesce(t.last_used_project_id, 0), coalesce((SELECT p.slug FROM projects p WHERE p.id = t.last_used_project_id), ''),
-	t.last_used_action, ` + tokenLastTarget
+	t.last_used_action, t.exposed_at, t.exposed_url, t.exposed_source, coalesce(t.replaced_by, 0), ` + tokenLastTarget
 
 // tokenRow is a stored token of any kind; each kind's file turns it into its core type.
 type tokenRow struct {
@@ -68,17 +71,24 @@ type tokenRow struct {
 	// LastUsedTarget is the host and path of the last forward-auth use (usetargets.go).
 	LastUsedTarget string
 	LastUsedAction core.TokenAction
+	Exposure       *core.TokenExposure
+	ReplacedBy     int64
 }
 
 func scanToken(row interface{ Scan(...any) error }) (*tokenRow, error) {
 	var t tokenRow
 	var scopes string
 	var created int64
-	var expires, lastUsed sql.NullInt64
+	var expires, lastUsed, exposed sql.NullInt64
+	var exposedURL, exposedSource string
 	err := row.Scan(&t.ID, &t.OrgID, &t.UserID, &t.IntegrationID, &t.Name, &t.LastChars, &scopes, &t.CreatedBy,
-		&created, &expires, &lastUsed, &t.LastUsedProjectID, &t.LastUsedProject, &t.LastUsedAction, &t.LastUsedTarget)
+		&created, &expires, &lastUsed, &t.LastUsedProjectID, &t.LastUsedProject, &t.LastUsedAction,
+		&exposed, &exposedURL, &exposedSource, &t.ReplacedBy, &t.LastUsedTarget)
 	if err != nil {
 		return nil, err
+	}
+	if exposed.Valid {
+		t.Exposure = &core.TokenExposure{At: fromUnix(exposed.Int64), URL: exposedURL, Source: exposedSource}
 	}
 	t.Scopes = parseScopesColumn(scopes)
 	t.CreatedAt = fromUnix(created)

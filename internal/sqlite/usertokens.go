@@ -17,7 +17,8 @@ const msgInvalidTokenID = "Invalid token ID"
 // userToken is the user token a stored row holds.
 func (t *tokenRow) userToken() *core.UserToken {
 	return &core.UserToken{ID: t.ID, UserID: t.UserID, Name: t.Name, LastChars: t.LastChars, Scopes: t.Scopes,
-		CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt}
+		CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt, Exposure: t.Exposure,
+		ReplacedByID: t.ReplacedBy}
 }
 
 // UserTokens returns the actor's tokens, newest first, expired ones included (the list marks

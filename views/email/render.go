@@ -29,6 +29,9 @@ const TimeLayout = "Jan 2, 2006, 15:04:05 UTC"
 // JSON of that template's core struct. An unknown template, malformed data or a missing
 // required field is an error: retrying will not fix it.
 func Render(template string, data []byte) (core.RenderedMail, error) {
+	if m, ok, err := renderLifecycle(template, data); ok {
+		return m, err
+	}
 	switch template {
 	case core.MailOrgTokenCreated:
 		var d core.OrgTokenCreatedMail
@@ -36,7 +39,7 @@ func Render(template string, data []byte) (core.RenderedMail, error) {
 			return core.RenderedMail{}, err
 		}
 		d.ActorEmail, d.TokenName, d.OrgName = clean(d.ActorEmail), clean(d.TokenName), clean(d.OrgName)
-		d.IP, d.ReviewURL, d.TokenMasked = clean(d.IP), clean(d.ReviewURL), clean(d.TokenMasked)
+		d.IP, d.ReviewURL, d.TokenMasked, d.Replaces = clean(d.IP), clean(d.ReviewURL), clean(d.TokenMasked), clean(d.Replaces)
 		if err := required(template, "actor_email", d.ActorEmail, "token_name", d.TokenName, "org_name", d.OrgName); err != nil {
 			return core.RenderedMail{}, err
 		}

@@ -17,6 +17,9 @@ func orgTokenCreatedText(d core.OrgTokenCreatedMail) string {
 	b.WriteString("Security Notice\n\n")
 	fmt.Fprintf(&b, "User %s has created a new Organization Auth Token %s for your organization %s.\n\n",
 		d.ActorEmail, orgTokenLabel(d), d.OrgName)
+	if d.Replaces != "" {
+		fmt.Fprintf(&b, "It replaces the token %s, which %s.\n\n", d.Replaces, replacedUntil(d))
+	}
 	writeDetails(&b, []detailRow{
 		{"Token", orgTokenLabel(d)},
 		{"Actor", d.ActorEmail},
@@ -74,4 +77,12 @@ func writeDetails(b *strings.Builder, rows []detailRow) {
 		fmt.Fprintf(b, "%-*s  %s\n", width+1, r.Label+":", r.Value)
 	}
 	b.WriteString("\n")
+}
+
+// replacedUntil says how long a rotated token keeps working, for the creation email.
+func replacedUntil(d core.OrgTokenCreatedMail) string {
+	if d.StopsAt == nil || !d.StopsAt.After(d.Time) {
+		return "stopped working with the rotation"
+	}
+	return "keeps working until " + FormatTime(*d.StopsAt)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/tokenboard/tokenboard/internal/blob"
 	"github.com/tokenboard/tokenboard/internal/chunkupload"
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/internal/secretscan"
 	"github.com/tokenboard/tokenboard/web/session"
 )
 
@@ -33,6 +34,10 @@ type Services struct {
 	// Usage notes each authenticated request's token use ("last used"); nil records nothing.
 	// It must not write to the database per request: internal/usage batches.
 	Usage core.TokenUseRecorder
+	// Exposures acts on GitHub's exposed-token reports.
+	Exposures core.ExposureService
+	// Rotation rotates org and user tokens with an overlap.
+	Rotation core.RotationService
 }
 
 // Config is what the API needs from the server that mounts it.
@@ -54,6 +59,9 @@ type Config struct {
 	// AuthFailureLogInterval is how often failed bearer authentications are logged, one line
 	// per IP (0: DefaultAuthFailureLogInterval).
 	AuthFailureLogInterval time.Duration
+	// SecretScanningKeys verify GitHub's exposed-token reports; nil refuses every report
+	// as unsigned.
+	SecretScanningKeys *secretscan.KeySet
 }
 
 // Endpoints holds the API's handlers and middleware, as methods; web's route table mounts

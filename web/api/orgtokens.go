@@ -98,15 +98,17 @@ func (s *Endpoints) OrgTokenCreate(c echo.Context) error {
 		return err
 	}
 	name, _ := body.str("name")
+	// expiresAt [beyond Sentry]: what an organization's "Maximum lifetime" policy asks for.
+	expiresAt := body.time("expiresAt").Value
 	if err := body.err(); err != nil {
 		return err
 	}
 	if strings.TrimSpace(name) == "" {
 		name = core.GeneratedOrgTokenName(s.now())
 	}
-	t, plaintext, err := s.svc.OrgTokens.CreateOrgToken(c.Request().Context(), orgID, core.NewOrgToken{Name: name})
+	t, plaintext, err := s.svc.OrgTokens.CreateOrgToken(c.Request().Context(), orgID, core.NewOrgToken{Name: name, ExpiresAt: expiresAt})
 	if err != nil {
-		return err
+		return renameErrorField(err, "expiration", "expiresAt")
 	}
 	out := serializeOrgToken(t)
 	out.Token = plaintext

@@ -40,6 +40,10 @@ var (
 var apiRoutes = map[string]apiAccess{
 	// Auth info: anyone, as Sentry's index answers "auth": null, "user": null without credentials.
 	"GET /api/0/": {Anonymous: true},
+	// GitHub's exposed-token reports: anonymous, GitHub's signature is the credential. The
+	// route is mounted outside Authorize (no session, no CSRF); it is listed so that the table
+	// names every public route.
+	"POST /api/0/secret-scanning/github/": {Anonymous: true},
 
 	"GET /api/0/organizations/":      {Scopes: orgReadScopes},
 	"GET /api/0/organizations/:org/": {Scopes: orgReadScopes},
@@ -151,6 +155,11 @@ func (s *Endpoints) Authorize(next echo.HandlerFunc) echo.HandlerFunc {
 			// non-member or another organization's token is refused with 403 here, where the
 			// services answer ENOTFOUND to keep an organization's contents unrevealed.
 			return core.Errorf(core.EFORBIDDEN, msgPermissionDenied)
+		}
+		// The organization's user-token policy, from the cached organization and principal:
+		// no query of its own.
+		if err := core.CheckUserTokenPolicy(actor, org); err != nil {
+			return err
 		}
 		c.Set(ctxAPIOrg, apiOrgAccess{Org: org, Role: role, Scopes: core.EffectiveScopes(actor, org.ID, role)})
 		return next(c)

@@ -35,7 +35,7 @@ func (s *Screens) OrgCreate(c echo.Context) error {
 func (s *Screens) OrgGeneralPage(c echo.Context) error {
 	o := currentOrg(c)
 	return s.render(c, http.StatusOK, views.OrgGeneral(s.page(c, "Organization Settings", views.NavGeneral),
-		views.OrgGeneralView{Action: orgURL(c, ""), Name: o.Org.Name}))
+		views.OrgGeneralView{Action: orgURL(c, ""), Name: o.Org.Name, Policies: tokenPolicyView(c, o.Org.Policy)}))
 }
 
 // OrgUpdate answers POST /settings/:org/: renames the organization.
@@ -43,7 +43,7 @@ func (s *Screens) OrgUpdate(c echo.Context) error {
 	name := c.FormValue("name")
 	_, err := s.svc.Orgs.UpdateOrg(c.Request().Context(), currentOrg(c).Org.ID, name)
 	if isInvalid(err) {
-		view := views.OrgGeneralView{Action: orgURL(c, ""), Name: name, Errors: formErrors(err)}
+		view := views.OrgGeneralView{Action: orgURL(c, ""), Name: name, Errors: formErrors(err), Policies: tokenPolicyView(c, currentOrg(c).Org.Policy)}
 		return s.render(c, http.StatusBadRequest, views.OrgGeneral(s.page(c, "Organization Settings", views.NavGeneral), view))
 	} else if err != nil {
 		return err

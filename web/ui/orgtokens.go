@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -72,10 +73,15 @@ func (s *Screens) OrgTokensPage(c echo.Context) error {
 	v.Pager.Summary = pagerSummary(pageNo, orgTokenPageSize, len(tokens), total)
 	for _, t := range tokens {
 		edit := orgTokenPath(c, t.ID)
-		v.Rows = append(v.Rows, views.OrgTokenRow{
+		row := views.OrgTokenRow{
 			Token: t, EditURL: withPage(edit, pageNo), RevokeURL: withPage(edit+"revoke/", pageNo),
-			Project: projects[t.LastUsedProjectID],
-		})
+			Project:       projects[t.LastUsedProjectID],
+			ExceedsPolicy: exceedsPolicy(currentOrg(c).Org.Policy, t.CreatedAt, t.ExpiresAt),
+		}
+		if currentOrg(c).Role.CanManageOrgTokens() {
+			row.RotateURL = edit + "rotate/"
+		}
+		v.Rows = append(v.Rows, row)
 	}
 	return s.render(c, http.StatusOK, views.OrgTokens(s.page(c, "Auth Tokens", views.NavAuthTokens), v))
 }
@@ -122,7 +128,8 @@ func thousands(n int) string {
 
 // newOrgTokenView is the create form with a fresh one-time key.
 func newOrgTokenView(c echo.Context) views.NewOrgTokenView {
-	return views.NewOrgTokenView{Action: c.Request().URL.Path, CancelURL: orgTokensPath(c), Expiration: core.ExpiryNever, Once: newOnceKey()}
+	return views.NewOrgTokenView{Action: c.Request().URL.Path, CancelURL: orgTokensPath(c), Expiration: core.ExpiryNever, Once: newOnceKey(),
+		MaxDays: currentOrg(c).Org.Policy.MaxTokenDays}
 }
 
 // OrgTokenNewPage answers GET /settings/:org/auth-tokens/new-token/.
@@ -242,4 +249,10 @@ func (s *Screens) OrgTokenRevoke(c echo.Context) error {
 		return err
 	}
 	return s.redirectWithFlash(c, withPage(orgTokensPath(c), listPage(c)), "Revoked auth token for the organization.")
+}
+
+// exceedsPolicy reports whether a token created and expiring so would be refused by the
+// organization's "Maximum lifetime" policy today: the list marks it, and leaves it working.
+func exceedsPolicy(p core.TokenPolicy, createdAt time.Time, expiresAt *time.Time) bool {
+	return p.CheckNewTokenLifetime(expiresAt, createdAt) != nil
 }

@@ -28,6 +28,10 @@ type Services struct {
 	CI core.CIService
 	// Blobs holds uploaded bytes: deleting a bundle deletes the blobs nobody holds any more.
 	Blobs blob.Store
+	// Rotation rotates org and user tokens with an overlap; Policies are the organizations'
+	// token policies (issue 15).
+	Rotation core.RotationService
+	Policies core.TokenPolicyService
 }
 
 // Config is what the screens need from the server that mounts them.

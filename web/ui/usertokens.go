@@ -38,7 +38,7 @@ func (s *Screens) UserTokensPage(c echo.Context) error {
 	for _, t := range tokens {
 		v.Rows = append(v.Rows, views.UserTokenRow{
 			Token: t, Masked: maskUserToken(&t),
-			EditURL: userTokenPath(t.ID), RevokeURL: userTokenPath(t.ID) + "revoke/",
+			EditURL: userTokenPath(t.ID), RevokeURL: userTokenPath(t.ID) + "revoke/", RotateURL: userTokenPath(t.ID) + "rotate/",
 		})
 	}
 	return s.render(c, http.StatusOK, views.UserTokens(s.page(c, "User Auth Tokens", views.NavUserTokens), v))
@@ -64,6 +64,7 @@ func (s *Screens) UserTokenNewPage(c echo.Context) error {
 			}
 		}
 	}
+	v.PolicyOrgs = s.userTokenPolicyOrgs(c)
 	return s.render(c, http.StatusOK, views.NewUserToken(s.page(c, "Create New Token", views.NavUserTokens), v))
 }
 
@@ -91,7 +92,7 @@ func (s *Screens) UserTokenCreate(c echo.Context) error {
 			return s.renderAlreadyCreated(c, "Create New Token", views.NavUserTokens,
 				views.AlreadyCreatedView{ListURL: userTokensPath, ListLabel: "User Auth Tokens"})
 		}
-		_, plain, err := s.svc.UserTokens.CreateUserToken(c.Request().Context(),
+		t, plain, err := s.svc.UserTokens.CreateUserToken(c.Request().Context(),
 			core.NewUserToken{Name: v.Name, Scopes: scopes, ExpiresAt: expiresAt})
 		if err != nil {
 			sub.release(s, c)
@@ -99,7 +100,13 @@ func (s *Screens) UserTokenCreate(c echo.Context) error {
 		if err == nil {
 			request.NoStore(c)
 			reveal := views.TokenRevealView{Token: plain, DoneURL: userTokensPath}
-			return s.render(c, http.StatusOK, views.UserTokenCreated(s.page(c, "Create New Token", views.NavUserTokens), reveal))
+			var refusing []core.Org
+			for _, o := range s.userTokenPolicyOrgs(c) {
+				if o.Policy.UserTokenRefused(t.CreatedAt, t.ExpiresAt) {
+					refusing = append(refusing, o)
+				}
+			}
+			return s.render(c, http.StatusOK, views.UserTokenCreatedRefused(s.page(c, "Create New Token", views.NavUserTokens), reveal, refusing))
 		}
 		if !isInvalid(err) {
 			return err
@@ -107,6 +114,7 @@ func (s *Screens) UserTokenCreate(c echo.Context) error {
 		fields = formErrors(err)
 	}
 	v.Errors = fields
+	v.PolicyOrgs = s.userTokenPolicyOrgs(c)
 	return s.render(c, http.StatusBadRequest, views.NewUserToken(s.page(c, "Create New Token", views.NavUserTokens), v))
 }
 
