@@ -101,8 +101,8 @@ func dueReminders(ctx context.Context, tx *sql.Tx, th reminderThreshold, now tim
 		var exposedURL, exposedSource string
 		t := &d.tokenRow
 		if err := rows.Scan(&kind, &t.ID, &t.OrgID, &t.UserID, &t.IntegrationID, &t.Name, &t.LastChars, &scopes, &t.CreatedBy,
-			&created, &expires, &lastUsed, &t.LastUsedProjectID, &t.LastUsedProject, &exposed, &exposedURL, &exposedSource,
-			&t.ReplacedBy, &d.orgName, &d.orgSlug, &d.userEmail, &d.intSlug, &d.integrationNameText); err != nil {
+			&created, &expires, &lastUsed, &t.LastUsedProjectID, &t.LastUsedProject, &t.LastUsedAction,
+			&exposed, &exposedURL, &exposedSource, &t.ReplacedBy, &t.LastUsedTarget, &d.orgName, &d.orgSlug, &d.userEmail, &d.intSlug, &d.integrationNameText); err != nil {
 			return nil, err
 		}
 		t.CreatedAt, t.ExpiresAt = fromUnix(created), fromNullUnix(expires)
