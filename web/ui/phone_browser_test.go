@@ -68,6 +68,7 @@ func TestBrowserNoScreenScrollsSidewaysOnAPhone(t *testing.T) {
 		org, org + "projects/", org + "releases/", org + "members/", org + "audit-log/",
 		org + "audit-log/?event=" + core.AuditOrgTokenCreated,
 		org + "auth-tokens/", org + "auth-tokens/new-token/", org + "auth-tokens/" + strconv.FormatInt(orgTokenID, 10) + "/",
+		org + "auth-tokens/" + strconv.FormatInt(orgTokenID, 10) + "/rotate/", org + "projects/web/source-maps/",
 		org + "developer-settings/", org + "developer-settings/new-internal/",
 		org + "developer-settings/" + integration + "/", org + "developer-settings/" + integration + "/delete/",
 		"/settings/account/details/", "/settings/account/security/",
