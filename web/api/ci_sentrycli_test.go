@@ -3,7 +3,6 @@ package api_test
 import (
 	"archive/zip"
 	"bytes"
-	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -283,30 +282,6 @@ func TestSentryCLICIJob(t *testing.T) {
 			t.Errorf("send-event reported success:\n%s\n%s", res.stdout, res.stderr)
 		}
 	})
-}
-
-// runCLIIn is runCLI in a directory, with extra environment variables.
-func runCLIIn(t *testing.T, dir, token string, env []string, args ...string) cliResult {
-	t.Helper()
-	home := t.TempDir()
-	cmd := exec.Command(sentryCLI(t), args...)
-	cmd.Dir = dir
-	cmd.Env = append([]string{
-		"HOME=" + home, "PATH=/usr/bin:/bin", "SENTRY_LOAD_DOTENV=0", "SENTRY_DISABLE_UPDATE_CHECK=1",
-		"SENTRY_AUTH_TOKEN=" + token,
-	}, env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	res := cliResult{stdout: stdout.String(), stderr: stderr.String()}
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		res.code = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("running sentry-cli: %v", err)
-	}
-	return res
 }
 
 // projectBySlug reads one of acme's projects as the operator.

@@ -26,25 +26,34 @@ func (s *Endpoints) Index(c echo.Context) error {
 	return c.JSON(http.StatusOK, body)
 }
 
-// Orgs answers GET /api/0/organizations/: the caller's organizations (an
-// integration token's own).
-func (s *Endpoints) Orgs(c echo.Context) error {
+// callerOrgs returns the organizations the caller belongs to: a user's (session or user
+// token) memberships, or an org or integration token's own organization.
+func (s *Endpoints) callerOrgs(c echo.Context) ([]core.Org, error) {
 	ctx := c.Request().Context()
-	var orgs []core.Org
 	if p := currentPrincipal(c); p != nil && p.User == nil {
 		org, err := s.svc.Orgs.OrgByID(ctx, p.OrgID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		orgs = append(orgs, *org)
-	} else {
-		ms, err := s.svc.Orgs.UserMemberships(ctx, request.User(c).ID)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			orgs = append(orgs, m.Org)
-		}
+		return []core.Org{*org}, nil
+	}
+	ms, err := s.svc.Orgs.UserMemberships(ctx, request.User(c).ID)
+	if err != nil {
+		return nil, err
+	}
+	orgs := make([]core.Org, 0, len(ms))
+	for _, m := range ms {
+		orgs = append(orgs, m.Org)
+	}
+	return orgs, nil
+}
+
+// Orgs answers GET /api/0/organizations/: the caller's organizations (an
+// integration token's own).
+func (s *Endpoints) Orgs(c echo.Context) error {
+	orgs, err := s.callerOrgs(c)
+	if err != nil {
+		return err
 	}
 	return paginate(s, c, orgs, func(o core.Org) apiOrg { return s.orgJSON(&o) })
 }
@@ -220,21 +229,9 @@ func (s *Endpoints) Team(c echo.Context) error {
 // organization.
 func (s *Endpoints) AllProjects(c echo.Context) error {
 	ctx := c.Request().Context()
-	var orgs []core.Org
-	if p := currentPrincipal(c); p != nil && p.User == nil {
-		org, err := s.svc.Orgs.OrgByID(ctx, p.OrgID)
-		if err != nil {
-			return err
-		}
-		orgs = append(orgs, *org)
-	} else {
-		ms, err := s.svc.Orgs.UserMemberships(ctx, request.User(c).ID)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			orgs = append(orgs, m.Org)
-		}
+	orgs, err := s.callerOrgs(c)
+	if err != nil {
+		return err
 	}
 	var all []apiProject
 	for i := range orgs {

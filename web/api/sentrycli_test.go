@@ -31,13 +31,19 @@ type cliResult struct {
 // .env, no SENTRY_* variables from the environment, no update check.
 func runCLI(t *testing.T, token string, args ...string) cliResult {
 	t.Helper()
+	return runCLIIn(t, t.TempDir(), token, nil, args...)
+}
+
+// runCLIIn is runCLI in a directory, with extra environment variables.
+func runCLIIn(t *testing.T, dir, token string, env []string, args ...string) cliResult {
+	t.Helper()
 	home := t.TempDir()
 	cmd := exec.Command(sentryCLI(t), args...)
-	cmd.Dir = home
-	cmd.Env = []string{
+	cmd.Dir = dir
+	cmd.Env = append([]string{
 		"HOME=" + home, "PATH=/usr/bin:/bin", "SENTRY_LOAD_DOTENV=0", "SENTRY_DISABLE_UPDATE_CHECK=1",
 		"SENTRY_AUTH_TOKEN=" + token,
-	}
+	}, env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
