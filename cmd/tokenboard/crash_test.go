@@ -17,7 +17,7 @@ import (
 
 	"github.com/tokenboard/tokenboard/internal/apptest"
 	"github.com/tokenboard/tokenboard/internal/smtptest"
-	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
+	"github.com/tokenboard/tokenboard/internal/store/storetest"
 )
 
 // TestOrgTokenEmailSurvivesKill9 runs the real binary, creates an org token while the SMTP
@@ -110,7 +110,7 @@ func TestMain(m *testing.M) {
 func demoDataFolder(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := sqlitetest.CopyDemo(filepath.Join(dir, "tokenboard.db")); err != nil {
+	if err := storetest.CopyDemo(filepath.Join(dir, "tokenboard.db")); err != nil {
 		t.Fatal(err)
 	}
 	return dir

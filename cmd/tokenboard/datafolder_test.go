@@ -15,8 +15,8 @@ import (
 	"github.com/tokenboard/tokenboard/internal/apptest"
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/datadir"
-	"github.com/tokenboard/tokenboard/internal/sqlite"
-	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
+	"github.com/tokenboard/tokenboard/internal/store"
+	"github.com/tokenboard/tokenboard/internal/store/storetest"
 )
 
 // Issue 10 item 3: one server per data folder, and operator commands that write while it runs
@@ -57,12 +57,12 @@ func TestOneServerPerDataFolder(t *testing.T) {
 
 	t.Run("OperatorRemovalIsSeenOnTheNextRequest", func(t *testing.T) {
 		path := filepath.Join(data, "tokenboard.db")
-		db, err := sqlite.Open(context.Background(), path)
+		db, err := store.Open(context.Background(), path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		fixture, err := sqlitetest.New(db, path)
+		fixture, err := storetest.New(db, path)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -20,7 +20,7 @@ import (
 	"github.com/tokenboard/tokenboard/internal/demo"
 	"github.com/tokenboard/tokenboard/internal/mail"
 	"github.com/tokenboard/tokenboard/internal/secretscan"
-	"github.com/tokenboard/tokenboard/internal/sqlite"
+	"github.com/tokenboard/tokenboard/internal/store"
 )
 
 // Main is the program: it parses arguments, runs one subcommand and closes what it opened.
@@ -159,7 +159,7 @@ type operatorArgs struct {
 }
 
 // operatorCommand runs one of the commands that write the database next to the server.
-func (m *Main) operatorCommand(ctx, opCtx context.Context, db *sqlite.DB, cmd string, a operatorArgs) error {
+func (m *Main) operatorCommand(ctx, opCtx context.Context, db *store.DB, cmd string, a operatorArgs) error {
 	switch cmd {
 	case "demo":
 		return demo.Seed(opCtx, db, a.password, m.stdout)
@@ -225,8 +225,8 @@ func (m *Main) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(m.stderr, nil))
 }
 
-func (m *Main) openDB(ctx context.Context) (*sqlite.DB, error) {
-	db, err := sqlite.Open(ctx, filepath.Join(m.Config.Data, "tokenboard.db"))
+func (m *Main) openDB(ctx context.Context) (*store.DB, error) {
+	db, err := store.Open(ctx, filepath.Join(m.Config.Data, "tokenboard.db"))
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +238,7 @@ func (m *Main) openDB(ctx context.Context) (*sqlite.DB, error) {
 }
 
 // serve runs the web server and the mail sender until ctx is done, then shuts both down.
-func (m *Main) serve(ctx context.Context, db *sqlite.DB, logger *slog.Logger) error {
+func (m *Main) serve(ctx context.Context, db *store.DB, logger *slog.Logger) error {
 	if m.Config.Demo {
 		empty, err := db.IsEmpty(ctx)
 		if err != nil {

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/tokenboard/tokenboard/internal/core"
-	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
+	"github.com/tokenboard/tokenboard/internal/store/storetest"
 )
 
 // TestServeSavesTokenUsesOnShutdown runs the server command, makes one API request and stops
@@ -20,11 +20,11 @@ func TestServeSavesTokenUsesOnShutdown(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	ctx := context.Background()
-	seeded, err := sqlitetest.OpenDemo(ctx, filepath.Join(dir, "tokenboard.db"))
+	seeded, err := storetest.OpenDemo(ctx, filepath.Join(dir, "tokenboard.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	fx, err := sqlitetest.New(seeded, filepath.Join(dir, "tokenboard.db"))
+	fx, err := storetest.New(seeded, filepath.Join(dir, "tokenboard.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/tokenboard/tokenboard/internal/blob"
 	"github.com/tokenboard/tokenboard/internal/mail"
 	"github.com/tokenboard/tokenboard/internal/secretscan"
-	"github.com/tokenboard/tokenboard/internal/sqlite"
+	"github.com/tokenboard/tokenboard/internal/store"
 	"github.com/tokenboard/tokenboard/internal/usage"
 	"github.com/tokenboard/tokenboard/views/email"
 	"github.com/tokenboard/tokenboard/web"
@@ -67,7 +67,7 @@ type App struct {
 }
 
 // New assembles tokenboard on db, which the caller opened (and closes after the App stops).
-func New(ctx context.Context, db *sqlite.DB, cfg Config) (*App, error) {
+func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -113,9 +113,9 @@ func New(ctx context.Context, db *sqlite.DB, cfg Config) (*App, error) {
 
 // services returns the web layer's services, all implemented by the database, with uses
 // recording token use. The answers every API request needs (token, organization, role,
-// release pages) come through a sqlite.Cache, which the database's own writes invalidate.
-func services(db *sqlite.DB, uses *usage.Recorder) web.Services {
-	cached := sqlite.NewCache(db)
+// release pages) come through a store.Cache, which the database's own writes invalidate.
+func services(db *store.DB, uses *usage.Recorder) web.Services {
+	cached := store.NewCache(db)
 	return web.Services{
 		Users:        db,
 		Sessions:     db,

@@ -15,7 +15,7 @@ import (
 	"github.com/tokenboard/tokenboard/internal/blob"
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/demo"
-	"github.com/tokenboard/tokenboard/internal/sqlite"
+	"github.com/tokenboard/tokenboard/internal/store"
 )
 
 // TestMaintenanceRemovesAbandonedChunks checks the hourly clean-up: a chunk nobody assembled
@@ -24,7 +24,7 @@ import (
 func TestMaintenanceRemovesAbandonedChunks(t *testing.T) {
 	ctx := core.WithActor(context.Background(), core.Actor{Operator: true, IP: "console"})
 	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "tokenboard.db"))
+	db, err := store.Open(ctx, filepath.Join(dir, "tokenboard.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// ReminderStore queues the expiry reminders due at the store's clock (sqlite.DB).
+// ReminderStore queues the expiry reminders due at the store's clock (store.DB).
 type ReminderStore interface {
 	SendExpiryReminders(ctx context.Context) (int, error)
 }

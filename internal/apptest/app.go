@@ -20,8 +20,8 @@ import (
 	"github.com/tokenboard/tokenboard/internal/mail"
 	"github.com/tokenboard/tokenboard/internal/secretscan"
 	"github.com/tokenboard/tokenboard/internal/smtptest"
-	"github.com/tokenboard/tokenboard/internal/sqlite"
-	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
+	"github.com/tokenboard/tokenboard/internal/store"
+	"github.com/tokenboard/tokenboard/internal/store/storetest"
 	"github.com/tokenboard/tokenboard/internal/usage"
 )
 
@@ -29,7 +29,7 @@ import (
 type App struct {
 	// URL is the base URL, such as http://127.0.0.1:43121.
 	URL  string
-	DB   *sqlite.DB
+	DB   *store.DB
 	SMTP *smtptest.Server
 	// Logs holds everything the server logged, for tests that check what never gets logged.
 	Logs *SyncBuffer
@@ -39,7 +39,7 @@ type App struct {
 	uses         *usage.Recorder
 	scanKey      *ecdsa.PrivateKey
 	fixturesOnce sync.Once
-	fixtures     *sqlitetest.Fixtures
+	fixtures     *storetest.Fixtures
 	fixturesErr  error
 }
 
@@ -50,7 +50,7 @@ func Start(t testing.TB) *App {
 	dir := t.TempDir()
 	// A copy of the demo database built once per test binary: a real file of this test's own,
 	// with the cheapest bcrypt cost (sign-ins stay fast; the real cost is set in sqlite).
-	db, err := sqlitetest.OpenDemo(ctx, filepath.Join(dir, "tokenboard.db"))
+	db, err := storetest.OpenDemo(ctx, filepath.Join(dir, "tokenboard.db"))
 	if err != nil {
 		t.Fatalf("open the demo database: %v", err)
 	}

@@ -10,22 +10,22 @@ import (
 	"time"
 
 	"github.com/tokenboard/tokenboard/internal/core"
-	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
+	"github.com/tokenboard/tokenboard/internal/store/storetest"
 )
 
-// Test fixtures, delegated to sqlitetest: tokens are minted through the real services, and
+// Test fixtures, delegated to storetest: tokens are minted through the real services, and
 // what no service does (revoking or expiring behind the server's back, seeding long lists,
-// reading raw rows) is written next to the schema, in internal/sqlite/sqlitetest. This
+// reading raw rows) is written next to the schema, in internal/sqlite/storetest. This
 // package holds no SQL.
 
 // DatabasePath is the app's SQLite file.
 func (a *App) DatabasePath() string { return filepath.Join(a.DataDir, "tokenboard.db") }
 
-// Fixtures returns the app's sqlitetest fixtures, opened on first use and closed with the app.
-func (a *App) Fixtures(t testing.TB) *sqlitetest.Fixtures {
+// Fixtures returns the app's storetest fixtures, opened on first use and closed with the app.
+func (a *App) Fixtures(t testing.TB) *storetest.Fixtures {
 	t.Helper()
 	a.fixturesOnce.Do(func() {
-		a.fixtures, a.fixturesErr = sqlitetest.New(a.DB, a.DatabasePath())
+		a.fixtures, a.fixturesErr = storetest.New(a.DB, a.DatabasePath())
 	})
 	if a.fixturesErr != nil {
 		t.Fatalf("opening the fixtures: %v", a.fixturesErr)
@@ -47,7 +47,7 @@ func must(t testing.TB, what string, err error) {
 	}
 }
 
-// FindInDatabase returns where s occurs in the database (sqlitetest.Fixtures.FindInDatabase).
+// FindInDatabase returns where s occurs in the database (storetest.Fixtures.FindInDatabase).
 func (a *App) FindInDatabase(t testing.TB, s string) []string {
 	t.Helper()
 	found, err := a.Fixtures(t).FindInDatabase(context.Background(), s)
@@ -56,7 +56,7 @@ func (a *App) FindInDatabase(t testing.TB, s string) []string {
 }
 
 // SeedOrgTokens inserts n org tokens named "<prefix> 00001"… into the organization at once
-// (sqlitetest.Fixtures.SeedNumberedOrgTokens).
+// (storetest.Fixtures.SeedNumberedOrgTokens).
 func (a *App) SeedOrgTokens(t testing.TB, orgID int64, prefix string, n int) {
 	t.Helper()
 	must(t, "seeding org tokens", a.Fixtures(t).SeedNumberedOrgTokens(context.Background(), orgID, prefix, n))

@@ -8,7 +8,7 @@ import (
 	"io"
 
 	"github.com/tokenboard/tokenboard/internal/core"
-	"github.com/tokenboard/tokenboard/internal/sqlite"
+	"github.com/tokenboard/tokenboard/internal/store"
 )
 
 type demoUser struct {
@@ -35,7 +35,7 @@ const Password = "tokenboard-demo"
 
 // Seed creates what is missing of the demo data and leaves the rest as it is, so running it
 // twice leaves the same data. ctx must carry the console operator as its actor.
-func Seed(ctx context.Context, db *sqlite.DB, password string, out io.Writer) error {
+func Seed(ctx context.Context, db *store.DB, password string, out io.Writer) error {
 	users := map[string]*core.User{}
 	for _, du := range append(acmeUsers, globexOwner) {
 		u, err := ensureUser(ctx, db, du, password)
@@ -66,7 +66,7 @@ func Seed(ctx context.Context, db *sqlite.DB, password string, out io.Writer) er
 	return nil
 }
 
-func ensureUser(ctx context.Context, db *sqlite.DB, du demoUser, password string) (*core.User, error) {
+func ensureUser(ctx context.Context, db *store.DB, du demoUser, password string) (*core.User, error) {
 	u, err := db.UserByEmail(ctx, du.email)
 	if core.ErrorCode(err) == core.ENOTFOUND {
 		return db.CreateUser(ctx, core.NewUser{Email: du.email, Name: du.name, Password: password})
@@ -74,7 +74,7 @@ func ensureUser(ctx context.Context, db *sqlite.DB, du demoUser, password string
 	return u, err
 }
 
-func ensureOrg(ctx context.Context, db *sqlite.DB, slug, name string, owner *core.User) (*core.Org, error) {
+func ensureOrg(ctx context.Context, db *store.DB, slug, name string, owner *core.User) (*core.Org, error) {
 	org, err := db.OrgBySlug(ctx, slug)
 	if core.ErrorCode(err) == core.ENOTFOUND {
 		ownerCtx := core.WithActor(ctx, core.Actor{User: owner, IP: "console"})
@@ -86,7 +86,7 @@ func ensureOrg(ctx context.Context, db *sqlite.DB, slug, name string, owner *cor
 	return org, nil
 }
 
-func ensureMember(ctx context.Context, db *sqlite.DB, org *core.Org, u *core.User, role core.Role) error {
+func ensureMember(ctx context.Context, db *store.DB, org *core.Org, u *core.User, role core.Role) error {
 	m, err := db.Membership(ctx, org.ID, u.ID)
 	switch {
 	case core.ErrorCode(err) == core.ENOTFOUND:
@@ -100,7 +100,7 @@ func ensureMember(ctx context.Context, db *sqlite.DB, org *core.Org, u *core.Use
 	return nil
 }
 
-func ensureTeamAndProjects(ctx context.Context, db *sqlite.DB, org *core.Org) error {
+func ensureTeamAndProjects(ctx context.Context, db *store.DB, org *core.Org) error {
 	teams, err := db.Teams(ctx, org.ID)
 	if err != nil {
 		return err

@@ -13,7 +13,7 @@ import (
 	"path/filepath"
 
 	"github.com/tokenboard/tokenboard/internal/core"
-	"github.com/tokenboard/tokenboard/internal/sqlite"
+	"github.com/tokenboard/tokenboard/internal/store"
 )
 
 func main() {
@@ -28,7 +28,7 @@ func main() {
 
 func run(data, baseURL string) error {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(data, "tokenboard.db"))
+	db, err := store.Open(ctx, filepath.Join(data, "tokenboard.db"))
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,8 @@ import (
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/demo"
 	"github.com/tokenboard/tokenboard/internal/mail"
-	"github.com/tokenboard/tokenboard/internal/sqlite"
-	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
+	"github.com/tokenboard/tokenboard/internal/store"
+	"github.com/tokenboard/tokenboard/internal/store/storetest"
 )
 
 // BenchmarkAPIRequest measures the server's own CPU per request, in process and without the
@@ -24,7 +24,7 @@ import (
 func BenchmarkAPIRequest(b *testing.B) {
 	ctx := context.Background()
 	dir := b.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "tokenboard.db"))
+	db, err := store.Open(ctx, filepath.Join(dir, "tokenboard.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func BenchmarkAPIRequest(b *testing.B) {
 	if err := demo.Seed(core.WithActor(ctx, core.Actor{Operator: true}), db, "password-1234", io.Discard); err != nil {
 		b.Fatal(err)
 	}
-	fixtures, err := sqlitetest.New(db, filepath.Join(dir, "tokenboard.db"))
+	fixtures, err := storetest.New(db, filepath.Join(dir, "tokenboard.db"))
 	if err != nil {
 		b.Fatal(err)
 	}

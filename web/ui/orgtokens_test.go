@@ -14,7 +14,7 @@ import (
 
 	"github.com/tokenboard/tokenboard/internal/apptest"
 	"github.com/tokenboard/tokenboard/internal/core"
-	"github.com/tokenboard/tokenboard/internal/sqlite/sqlitetest"
+	"github.com/tokenboard/tokenboard/internal/store/storetest"
 )
 
 func tokensPath(org string) string { return "/settings/" + org + "/auth-tokens/" }
@@ -323,7 +323,7 @@ func TestOrgTokenListIsOrderedAndPaginated(t *testing.T) {
 	ago := func(d time.Duration) *time.Time { at := now.Add(-d); return &at }
 	// Sentry's order: last used first (most recent first, never used last), then by name,
 	// then newest first: the two named "a never" differ by id only, the newer first.
-	seed := []sqlitetest.SeededOrgToken{
+	seed := []storetest.SeededOrgToken{
 		{Name: "b never"},
 		{Name: "a never"},
 		{Name: "a never"},

@@ -1,0 +1,374 @@
+// Package sqlite stores tokenboard's data in an embedded SQLite database (modernc.org/sqlite)
+// and implements the core services: every query of the project lives here.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlitelib "modernc.org/sqlite/lib"
+
+	"github.com/tokenboard/tokenboard/internal/core"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// maxIdleConns is how many connections the pool keeps open between queries.
+const maxIdleConns = 32
+
+// DB is the database and the implementation of the core services.
+type DB struct {
+	db *sql.DB
+	// Now is the clock; tests replace it to test expiry.
+	Now func() time.Time
+	// BaseURL is the server's public URL, written into org tokens and email links.
+	BaseURL string
+	// PasswordCost is the bcrypt cost of new password hashes.
+	PasswordCost int
+	// MailQueued, when set, is called after a transaction that queued mail commits, so the
+	// sender delivers it at once instead of at its next poll.
+	MailQueued func()
+
+	// SessionIdle is how long a browser session lives without a request (0:
+	// core.DefaultSessionIdle).
+	SessionIdle time.Duration
+
+	// WriteWait is how long a write waits for its turn (see writeTx) before it fails with
+	// core.EUNAVAILABLE, unless its context's deadline comes first.
+	WriteWait time.Duration
+
+	// writeTurn is held by the one transaction that writes: its capacity is 1.
+	writeTurn chan struct{}
+	// dummyOnce computes dummyHash, the unknown-email hash at a PasswordCost not the default.
+	dummyOnce sync.Once
+	dummyHash []byte
+	// queuedMail holds the transactions (*sql.Tx) that queued mail, until they end.
+	queuedMail sync.Map
+	// caches are the Caches decorating this store, which its writes invalidate (authcache.go).
+	caches caches
+	// stmts holds the prepared statements of the per-request queries, by text.
+	stmts sync.Map
+	// tokenLookups counts bearer-token lookups that reached the database (TokenLookups).
+	tokenLookups atomic.Int64
+}
+
+// Open opens (creating if needed) the database file at path and applies pending migrations.
+// The pragmas are in the DSN so that every pooled connection gets them; _txlock=immediate takes
+// the write lock at BEGIN, so concurrent read-then-write transactions wait instead of failing
+// with SQLITE_BUSY. secure_delete zeroes what a row held when it is updated or deleted, so
+// cleared data (an invitation link) does not linger in free pages of the file or its backups.
+// mmap_size lets reads use the file through memory rather than a read call per page, and the
+// larger page cache keeps an index walk's pages: with both, finding a token among 1,000,000
+// costs about what it costs among 1,000 (BENCHMARKS.md).
+func Open(ctx context.Context, path string) (*DB, error) {
+	if err := ownerOnlyFiles(path); err != nil {
+		return nil, err
+	}
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(NORMAL)&_pragma=secure_delete(ON)&_pragma=mmap_size(1073741824)" +
+		"&_pragma=cache_size(-16384)&_txlock=immediate"
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// database/sql keeps only 2 idle connections by default: under concurrent requests every
+	// other query would open a new SQLite connection (pragmas, schema parse), costing far more
+	// than the query. Keep enough for the server's concurrency.
+	sqldb.SetMaxIdleConns(maxIdleConns)
+	db := &DB{db: sqldb, Now: func() time.Time { return time.Now().UTC() }, PasswordCost: defaultPasswordCost,
+		WriteWait: defaultWriteWait, writeTurn: make(chan struct{}, 1)}
+	if err := db.Migrate(ctx); err != nil {
+		sqldb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// ownerOnlyFiles creates the database file readable and writable by its owner only (0600)
+// before SQLite opens it, and tightens an existing one and its -wal and -shm files. The file
+// holds password hashes and everything an audit log knows; SQLite would create it 0644 (less
+// the umask). SQLite creates the -wal and -shm files with the database file's permissions, so
+// they follow. Chmod makes the result independent of the umask.
+func ownerOnlyFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("restrict %s to its owner: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.db.Close() }
+
+// prepared returns the statement for query, prepared once: parsing and planning a query costs
+// modernc's SQLite more than running a point lookup, so the queries every API request makes
+// are kept prepared (database/sql prepares each on a connection the first time it runs there).
+func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := db.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := db.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// query runs a prepared query.
+func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := db.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// queryRow runs a prepared single-row query.
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := db.prepared(ctx, query)
+	if err != nil {
+		// A query that does not prepare fails the same way unprepared: let the Row carry it.
+		return db.db.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// legacyMigrationNames maps a migration's file name to the names it was applied under
+// before it was renumbered, so that a database which ran it under the old name does not run it
+// again. 0004_api.sql landed as 0006_api.sql, leaving a gap a later 0004 or 0005 would have run
+// in a different order on old and new databases; TestMigrationNumbering keeps the numbering
+// gapless from now on. Never remove an entry: old databases keep the old name forever.
+var legacyMigrationNames = map[string][]string{
+	"migrations/0004_api.sql": {"migrations/0006_api.sql"},
+}
+
+// Migrate applies the embedded migrations that have not run yet, each in its own transaction,
+// in the order of their numbered file names.
+func (db *DB) Migrate(ctx context.Context) error {
+	if _, err := db.db.ExecContext(ctx,
+		`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		err := db.inTx(ctx, func(tx *sql.Tx) error {
+			for _, applied := range append([]string{name}, legacyMigrationNames[name]...) {
+				var n int
+				if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, applied).Scan(&n); err != nil {
+					return err
+				}
+				if n > 0 {
+					return nil
+				}
+			}
+			body, err := migrations.ReadFile(name)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, name, db.Now().Unix())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// defaultWriteWait is DB.WriteWait unless changed: long enough to wait behind dozens of
+// writers (each holds the turn for a few milliseconds), short enough to answer 503 before a
+// client gives up.
+const defaultWriteWait = 2 * time.Second
+
+// inTx runs fn in a write transaction, committing when it returns nil, then invalidates the
+// cached answers (Cache): every caller can change one (tokens, members and roles,
+// organizations, users, releases).
+func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return db.writeTx(ctx, true, fn)
+}
+
+// inTxKeepingAnswers is inTx for writes that change no cached answer (a token's last use, an
+// outbox row's delivery, a generated secret): they leave the cache warm.
+func (db *DB) inTxKeepingAnswers(ctx context.Context, fn func(*sql.Tx) error) error {
+	return db.writeTx(ctx, false, fn)
+}
+
+// writeTx runs fn in a write transaction.
+//
+// Writers take turns in the process before BEGIN IMMEDIATE: SQLite has one write lock, and
+// dozens of connections polling for it through busy_timeout wait unfairly and, past the
+// timeout, fail with SQLITE_BUSY. Here they queue in order on writeTurn instead; one that
+// cannot get its turn within WriteWait (or its context's deadline) fails with
+// core.EUNAVAILABLE, which the web layer answers with 503 and Retry-After. SQLITE_BUSY itself
+// (another process holding the lock past busy_timeout) is reported the same way.
+//
+// The deferred rollback ends the transaction whatever happens in fn, a panic included (Echo
+// recovers it): an IMMEDIATE transaction left open would hold SQLite's write lock. After the
+// commit, mail queued by this transaction (and only this one) wakes the sender.
+func (db *DB) writeTx(ctx context.Context, invalidates bool, fn func(*sql.Tx) error) error {
+	if err := db.waitWriteTurn(ctx); err != nil {
+		return err
+	}
+	// The turn is given up right after the commit (or in the defer, whatever ends fn), before
+	// the callbacks below, which must never wait on a write.
+	giveUpTurn := sync.OnceFunc(func() { <-db.writeTurn })
+	defer giveUpTurn()
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return busyAsUnavailable(err)
+	}
+	defer db.queuedMail.Delete(tx)
+	defer tx.Rollback() // after a commit, a no-op
+	if err := fn(tx); err != nil {
+		return busyAsUnavailable(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return busyAsUnavailable(err)
+	}
+	giveUpTurn()
+	if invalidates {
+		db.Invalidate()
+	}
+	if _, queued := db.queuedMail.Load(tx); queued && db.MailQueued != nil {
+		db.MailQueued()
+	}
+	return nil
+}
+
+// waitWriteTurn takes the write turn, waiting in line at most WriteWait or until ctx ends.
+func (db *DB) waitWriteTurn(ctx context.Context) error {
+	select {
+	case db.writeTurn <- struct{}{}:
+		return nil
+	default:
+	}
+	timer := time.NewTimer(db.WriteWait)
+	defer timer.Stop()
+	select {
+	case db.writeTurn <- struct{}{}:
+		return nil
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	return errWriteBusy()
+}
+
+// errWriteBusy is the error of a write that could not get its turn in time.
+func errWriteBusy() error {
+	return core.Errorf(core.EUNAVAILABLE, "The server is busy writing; try again in a moment.")
+}
+
+// busyAsUnavailable reports SQLite's "database is locked" as the coded unavailable error.
+func busyAsUnavailable(err error) error {
+	var serr *sqlite.Error
+	if errors.As(err, &serr) && serr.Code()&0xff == sqlitelib.SQLITE_BUSY {
+		return errWriteBusy()
+	}
+	return err
+}
+
+// inReadTx runs fn in a read-only transaction: one consistent snapshot for a permission check
+// and the query it guards. It begins DEFERRED (the driver ignores _txlock=immediate for
+// read-only transactions), so in WAL mode readers neither wait for nor block the writer.
+func (db *DB) inReadTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// IsEmpty reports whether the database has no users yet (a fresh install).
+func (db *DB) IsEmpty(ctx context.Context) (bool, error) {
+	var n int
+	err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM users LIMIT 1)`).Scan(&n)
+	return n == 0, err
+}
+
+// conflictAs turns a uniqueness violation into a core validation error on field, by SQLite's
+// extended error code (never by matching the message); other errors pass through.
+func conflictAs(err error, field, message string) error {
+	var serr *sqlite.Error
+	if errors.As(err, &serr) && (serr.Code() == sqlitelib.SQLITE_CONSTRAINT_UNIQUE ||
+		serr.Code() == sqlitelib.SQLITE_CONSTRAINT_PRIMARYKEY) {
+		e := core.FieldError(field, message)
+		e.Code = core.ECONFLICT
+		return e
+	}
+	return err
+}
+
+// notFound turns sql.ErrNoRows into a core ENOTFOUND error with the given message.
+func notFound(err error, message string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return core.Errorf(core.ENOTFOUND, "%s", message)
+	}
+	return err
+}
+
+// unix converts a time to the stored form.
+func unix(t time.Time) int64 { return t.Unix() }
+
+// fromUnix converts a stored time back.
+func fromUnix(s int64) time.Time { return time.Unix(s, 0).UTC() }
+
+// nullableUnix converts an optional time to the stored form.
+func nullableUnix(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.Unix(), Valid: true}
+}
+
+// fromNullUnix converts an optional stored time back.
+func fromNullUnix(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := fromUnix(n.Int64)
+	return &t
+}
+
+// scopesColumn is the stored form of a scope set: sorted names joined by spaces.
+func scopesColumn(s core.ScopeSet) string { return strings.Join(s.Names(), " ") }
+
+// parseScopesColumn reads a stored scope set back.
+func parseScopesColumn(s string) core.ScopeSet {
+	set, _ := core.ParseScopeSet(strings.Fields(s))
+	return set
+}
