@@ -365,7 +365,7 @@ func (db *DB) inReadTx(ctx context.Context, fn func(*sql.Tx) error) error {
 // IsEmpty reports whether the database has no users yet (a fresh install).
 func (db *DB) IsEmpty(ctx context.Context) (bool, error) {
 	var n int
-	err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM users LIMIT 1)`).Scan(&n)
+	err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM users LIMIT 1) AS u`).Scan(&n)
 	return n == 0, err
 }
 
