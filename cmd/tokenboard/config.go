@@ -11,8 +11,8 @@ import (
 
 // Config is the whole configuration, from flags and TOKENBOARD_* variables (flags win).
 type Config struct {
-	Addr        string
-	Data        string
+	Addr string
+	Data string
 	// DatabaseURL selects PostgreSQL (postgres://…); empty means SQLite under Data.
 	DatabaseURL string
 	BaseURL     string
