@@ -14,10 +14,17 @@ import (
 )
 
 // The package's own tests run on the backend of the test run, like storetest's: SQLite files,
-// or fresh PostgreSQL databases when TOKENBOARD_TEST_POSTGRES names a server (storetest
-// cannot be imported here, so this is the internal tests' small copy of its opener).
+// or fresh PostgreSQL databases when TOKENBOARD_TEST_BACKEND=postgres and
+// TOKENBOARD_TEST_POSTGRES names a server (storetest cannot be imported here, so this is the
+// internal tests' small copy of its opener).
 
-const postgresEnv = "TOKENBOARD_TEST_POSTGRES"
+// testPostgresServer is the server the run's databases are made on, "" on SQLite.
+func testPostgresServer() string {
+	if os.Getenv("TOKENBOARD_TEST_BACKEND") != "postgres" {
+		return ""
+	}
+	return os.Getenv("TOKENBOARD_TEST_POSTGRES")
+}
 
 var internalDatabaseSeq atomic.Int64
 
@@ -29,7 +36,7 @@ func openEmpty(t testing.TB) (*DB, *sql.DB) {
 	var db *DB
 	var raw *sql.DB
 	var err error
-	if server := os.Getenv(postgresEnv); server != "" {
+	if server := testPostgresServer(); server != "" {
 		u := newPostgresDatabase(t, server)
 		if db, err = OpenPostgres(ctx, u); err == nil {
 			raw, err = OpenPostgresHandle(u)
@@ -72,7 +79,7 @@ func newPostgresDatabase(t testing.TB, server string) string {
 
 // skipOnPostgres skips a test of SQLite itself when the run is on PostgreSQL.
 func skipOnPostgres(t testing.TB, why string) {
-	if os.Getenv(postgresEnv) != "" {
+	if testPostgresServer() != "" {
 		t.Skip("SQLite only: " + why)
 	}
 }
@@ -80,7 +87,7 @@ func skipOnPostgres(t testing.TB, why string) {
 // takeWriteLock takes the database's write lock in tx, as the store's writers do, without
 // waiting: it fails if another transaction holds it.
 func takeWriteLock(tx *sql.Tx) error {
-	if os.Getenv(postgresEnv) == "" {
+	if testPostgresServer() == "" {
 		return nil // SQLite: BEGIN IMMEDIATE took it, or failed
 	}
 	var ok bool

@@ -18,12 +18,17 @@ import (
 	"github.com/tokenboard/tokenboard/internal/store"
 )
 
-// PostgresEnv names the PostgreSQL server the store's tests run on instead of SQLite files: a
-// URL whose user may create databases (scripts/test.sh starts one and sets it).
+// PostgresEnv names a PostgreSQL server the tests may create databases on: a URL whose user
+// may create databases (scripts/test.sh starts one and sets it for the whole suite).
 const PostgresEnv = "TOKENBOARD_TEST_POSTGRES"
 
+// BackendEnv set to "postgres" runs the store of every test on PostgresEnv's server instead of
+// SQLite files: scripts/test.sh runs the store's tests, and a smaller set of web tests, a
+// second time that way.
+const BackendEnv = "TOKENBOARD_TEST_BACKEND"
+
 // OnPostgres reports whether this test run stores its data on PostgreSQL.
-func OnPostgres() bool { return os.Getenv(PostgresEnv) != "" }
+func OnPostgres() bool { return os.Getenv(BackendEnv) == "postgres" && os.Getenv(PostgresEnv) != "" }
 
 // SkipOnPostgres skips a test of SQLite itself (its files, its locking) when the run is on
 // PostgreSQL, saying why.
