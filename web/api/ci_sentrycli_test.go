@@ -189,7 +189,7 @@ func TestSentryCLICIJob(t *testing.T) {
 	t.Run("SetCommitsWithRef", func(t *testing.T) {
 		// --commit names a repository the server must list: an owner adds it (the CLI falls
 		// back to the local checkout otherwise).
-		if _, err := app.DB.AddRepository(app.As(t, "owner@acme.test"), app.Org(t, "acme").ID, "acme/web", ""); err != nil {
+		if _, err := app.DB.AddRepository(app.As(t, "owner@acme.test"), app.Org(t, "acme").ID, core.NewRepository{Name: "acme/web"}); err != nil {
 			t.Fatal(err)
 		}
 		must(t, work, "releases", "set-commits", "1.0", "--commit", "acme/web@"+sha)
