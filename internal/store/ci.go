@@ -748,7 +748,8 @@ func refRepositories(ctx context.Context, tx *sql.Tx, orgID int64, refs []core.R
 	ids := make([]int64, len(refs))
 	var missing []string
 	for i, r := range refs {
-		err := tx.QueryRowContext(ctx, `SELECT id FROM repositories WHERE org_id = ? AND name = ? COLLATE NOCASE
+		// lower() rather than COLLATE NOCASE: the same text runs on PostgreSQL.
+		err := tx.QueryRowContext(ctx, `SELECT id FROM repositories WHERE org_id = ? AND lower(name) = lower(?)
 			ORDER BY name = ? DESC, id LIMIT 1`, orgID, r.Repository, r.Repository).Scan(&ids[i])
 		if err == sql.ErrNoRows {
 			if !slices.Contains(missing, r.Repository) {
@@ -1006,7 +1007,7 @@ func scanRepository(row interface{ Scan(...any) error }, extra ...any) (core.Rep
 // a ref: what a removal would take from them.
 const repositoryReleases = `(SELECT count(*) FROM (
 		SELECT rc.release_id FROM commits c JOIN release_commits rc ON rc.commit_id = c.id WHERE c.repository_id = repositories.id
-		UNION SELECT release_id FROM release_heads WHERE repository_id = repositories.id))`
+		UNION SELECT release_id FROM release_heads WHERE repository_id = repositories.id) AS listed)`
 
 // Repositories lists the organization's repositories by name, each with its commit count and
 // the number of releases listing its commits. Both counts seek indexes (commits by
@@ -1049,7 +1050,7 @@ func (db *DB) AddRepository(ctx context.Context, orgID int64, n core.NewReposito
 			return err
 		}
 		var existing string
-		err := tx.QueryRowContext(ctx, `SELECT name FROM repositories WHERE org_id = ? AND name = ? COLLATE NOCASE LIMIT 1`,
+		err := tx.QueryRowContext(ctx, `SELECT name FROM repositories WHERE org_id = ? AND lower(name) = lower(?) LIMIT 1`,
 			orgID, n.Name).Scan(&existing)
 		if err == nil {
 			e := core.FieldError("name", "The repository "+existing+" has already been added.")
