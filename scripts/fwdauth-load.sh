@@ -48,7 +48,7 @@ go build -o "$work/tokenboard" ./cmd/tokenboard
 go build -o "$work/mint-tokens" ./scripts/mint-tokens
 "$work/tokenboard" demo --data "$work/data" >/dev/null
 eval "$("$work/mint-tokens" --data "$work/data" --base-url "$BASE")"
-"$work/tokenboard" serve --data "$work/data" --addr "127.0.0.1:$PORT" --base-url "$BASE" 2>"$work/server.log" &
+"$work/tokenboard" serve --data "$work/data" --addr "127.0.0.1:$PORT" --base-url "$BASE" --behind-proxy 2>"$work/server.log" &
 pid=$!
 for _ in $(seq 100); do curl -sf "$BASE/_health" >/dev/null && break; sleep 0.1; done
 
