@@ -8,6 +8,7 @@
 #   floor     GET /_health                              tokenboard's own floor
 #   verify    GET /_auth/verify?scope=org:ci&org=acme   org token, straight to tokenboard
 #   noauth    GET /x through nginx                      the same proxy location, no auth_request
+#                                                       (the same request, token included)
 #   auth      GET /x through nginx                      the snippet's location: auth_request
 #   authfloor GET /x through nginx                      control: the snippet's location again, its
 #                                                       auth subrequest answered by nginx itself
@@ -152,7 +153,7 @@ wrk -t2 -c"$CONNS" -d2s "$BASE/_health" >/dev/null # warm up
 for round in $(seq "$ROUNDS"); do
   scenario floor "$BASE/_health"
   scenario verify "$BASE/_auth/verify?scope=org:ci&org=acme" "Authorization: Bearer $ORG_TOKEN"
-  scenario noauth "http://$NOAUTH/x"
+  scenario noauth "http://$NOAUTH/x" "Authorization: Bearer $ORG_TOKEN"
   scenario auth "http://$AUTH/x" "Authorization: Bearer $ORG_TOKEN"
   scenario authfloor "http://$AUTHFLOOR/x" "Authorization: Bearer $ORG_TOKEN"
 done
