@@ -39,6 +39,11 @@ func startUpstream(t *testing.T) *upstream {
 	u := &upstream{}
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u.hits.Add(1)
+		if r.URL.Path == "/fail" {
+			// The service's own error, which nginx must pass on as it is.
+			http.Error(w, "the service failed", http.StatusInternalServerError)
+			return
+		}
 		got := map[string]string{"path": r.URL.Path}
 		for name, vs := range r.Header {
 			if strings.HasPrefix(name, "X-Tokenboard-") {
@@ -346,6 +351,16 @@ func TestNginxForwardAuth(t *testing.T) {
 		}
 	})
 
+	t.Run("TheServicesOwn500PassesUntouched", func(t *testing.T) {
+		// The snippet turns nginx's 500s for tokenboard's unexpected answers into its own
+		// answer; a 500 the protected service sends is not one of them.
+		plain := app.MintUserToken(t, "owner@acme.test", core.NewScopeSet(core.ScopeProjectWrite), nil)
+		r := get(t, proxy, "/fail", plain)
+		if r.status != http.StatusInternalServerError || r.body != "the service failed\n" {
+			t.Errorf("the service's 500: %d %q", r.status, r.body)
+		}
+	})
+
 	t.Run("OneClientsBadTokensDoNotLockOutAnother", func(t *testing.T) {
 		// The snippet sends each client's address (X-Forwarded-For): the client flooding
 		// bad tokens from 127.0.0.2 uses up its own failed-authentication budget, not that of
@@ -363,8 +378,15 @@ func TestNginxForwardAuth(t *testing.T) {
 			r := send(t, flooder, proxy, "/upload", unknown, http.Header{"X-Forwarded-For": {fmt.Sprintf("10.0.0.%d", i)}})
 			switch r.status {
 			case http.StatusUnauthorized:
-			case http.StatusInternalServerError: // nginx's answer to tokenboard's 429
+			case http.StatusTooManyRequests:
 				refused = true
+				// tokenboard's refusal as the API gives it, through nginx.
+				if !strings.HasPrefix(r.body, `{"detail":"Too many failed authentication attempts from your address. Try again in `) {
+					t.Errorf("429 body %q", r.body)
+				}
+				if r.header.Get("Retry-After") == "" {
+					t.Error("429 without Retry-After")
+				}
 			default:
 				t.Fatalf("bad token %d: %d %q", i, r.status, r.body)
 			}
