@@ -142,5 +142,6 @@ func services(db *store.DB, uses *usage.Recorder) web.Services {
 		Exposures:    db,
 		Rotation:     db,
 		Policies:     db,
+		Database:     db,
 	}
 }

@@ -204,7 +204,24 @@ func NewDatabaseOn(t testing.TB, s *Server) string {
 		// has nothing to drop.
 		_, _ = admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	})
-	return withDatabase(s.URL, name)
+	u := withDatabase(s.URL, name)
+	serverOf.Store(u, s.URL)
+	return u
+}
+
+// serverOf maps each database URL NewDatabase returned to its server's URL.
+var serverOf sync.Map
+
+// ServerURL returns the URL of the server's maintenance database for a database NewDatabase
+// created: a connection from which a test can act on its database from outside (close it to
+// new connections, end its sessions), which PostgreSQL refuses from inside.
+func ServerURL(t testing.TB, databaseURL string) string {
+	t.Helper()
+	u, ok := serverOf.Load(databaseURL)
+	if !ok {
+		t.Fatalf("pgtest: %s was not created by NewDatabase", redact(databaseURL))
+	}
+	return u.(string)
 }
 
 // openURL opens a database/sql handle on a PostgreSQL URL.
