@@ -29,11 +29,16 @@ type mintedToken struct {
 func TestCopySQLiteToPostgres(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	src, err := storetest.OpenDemo(ctx, filepath.Join(dir, "tokenboard.db"))
+	// The source is a SQLite file whatever backend the rest of the run tests.
+	if err := storetest.CopyDemo(filepath.Join(dir, "tokenboard.db")); err != nil {
+		t.Fatal(err)
+	}
+	src, err := store.Open(ctx, filepath.Join(dir, "tokenboard.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.Close()
+	src.PasswordCost = 4
 	src.BaseURL = "http://tokenboard.test"
 	fx, err := storetest.New(src, filepath.Join(dir, "tokenboard.db"))
 	if err != nil {
