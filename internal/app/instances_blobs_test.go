@@ -117,7 +117,10 @@ func TestChunkUploadedToOneInstanceAssemblesOnAnother(t *testing.T) {
 // tWriter sends the server's warnings and errors to the test log.
 type tWriter struct{ t *testing.T }
 
-func (w tWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 func call(t *testing.T, method, url, token, contentType string, body io.Reader) (int, string) {
 	t.Helper()
