@@ -36,7 +36,8 @@ type TableRows struct {
 //
 // It is all or nothing: one PostgreSQL transaction, which holds the instances' write lock so
 // that no instance already serving dst writes in between. It refuses a dst with any row in
-// it (an import is not a merge) and a src whose tables or columns differ from dst's. Tables
+// it (an import is not a merge) and a src with a table or column dst lacks (rows that would
+// be dropped); what only PostgreSQL has starts empty or at its default. Tables
 // go parent before child (foreign keys), each with COPY; SQLite's integer booleans become
 // PostgreSQL booleans; each identity sequence is moved past the largest copied id, so the
 // next row PostgreSQL numbers does not collide. Nothing is derived or re-hashed: token
@@ -100,10 +101,14 @@ func copyInto(ctx context.Context, src *DB, tx pgx.Tx, files *blob.FS) (CopyRepo
 	if err := refuseNonEmpty(ctx, tx, append(slices.Clone(tables), "blobs")); err != nil {
 		return report, err
 	}
-	if err := sameTables(ctx, src, tables); err != nil {
+	inSQLite, err := sqliteTables(ctx, src, tables)
+	if err != nil {
 		return report, err
 	}
 	for _, table := range tables {
+		if !inSQLite[table] {
+			continue
+		}
 		cols, err := pgColumns(ctx, tx, table)
 		if err != nil {
 			return report, err
@@ -199,32 +204,30 @@ func refuseNonEmpty(ctx context.Context, tx pgx.Tx, tables []string) error {
 	return nil
 }
 
-// sameTables fails when the SQLite database has a table PostgreSQL's schema lacks (data the
-// copy would drop), or lacks one it has (an older schema).
-func sameTables(ctx context.Context, src *DB, tables []string) error {
+// sqliteTables lists the SQLite database's tables, and fails when one is not in PostgreSQL's
+// schema (its rows would be left behind). Tables only PostgreSQL has (state several
+// instances share, which one SQLite process keeps in memory) start empty.
+func sqliteTables(ctx context.Context, src *DB, pgTables []string) (map[string]bool, error) {
 	rows, err := src.db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
-	var have []string
+	have := map[string]bool{}
 	for rows.Next() {
 		var name string
 		if err := rows.Scan(&name); err != nil {
-			return err
+			return nil, err
 		}
-		if !copiedTableExcluded[name] {
-			have = append(have, name)
+		if copiedTableExcluded[name] {
+			continue
 		}
+		if !slices.Contains(pgTables, name) {
+			return nil, fmt.Errorf("copy: the SQLite database has a table %s that PostgreSQL's schema lacks (run both on the same tokenboard version)", name)
+		}
+		have[name] = true
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	want := slices.Sorted(slices.Values(tables))
-	if !slices.Equal(have, want) {
-		return fmt.Errorf("copy: the SQLite database's tables %v are not PostgreSQL's %v (run both on the same tokenboard version)", have, want)
-	}
-	return nil
+	return have, rows.Err()
 }
 
 // pgColumns lists a table's columns in order.
@@ -253,14 +256,22 @@ func copyTable(ctx context.Context, src *DB, tx pgx.Tx, table string, cols []pgC
 	if err != nil {
 		return 0, err
 	}
-	names := make([]string, len(cols))
-	quoted := make([]string, len(cols))
-	for i, c := range cols {
-		names[i] = c.name
-		quoted[i] = pgx.Identifier{c.name}.Sanitize()
+	// SQLite's columns, each of which PostgreSQL must have; a column only PostgreSQL has
+	// takes its default.
+	byName := map[string]pgColumn{}
+	for _, c := range cols {
+		byName[c.name] = c
 	}
-	if !slices.Equal(slices.Sorted(slices.Values(srcCols)), slices.Sorted(slices.Values(names))) {
-		return 0, fmt.Errorf("SQLite columns %v are not PostgreSQL's %v (run both on the same tokenboard version)", srcCols, names)
+	cols = cols[:0:0]
+	var names, quoted []string
+	for _, name := range srcCols {
+		c, ok := byName[name]
+		if !ok {
+			return 0, fmt.Errorf("SQLite has a column %s that PostgreSQL's schema lacks (run both on the same tokenboard version)", name)
+		}
+		cols = append(cols, c)
+		names = append(names, name)
+		quoted = append(quoted, pgx.Identifier{name}.Sanitize())
 	}
 	rows, err := src.db.QueryContext(ctx, `SELECT `+strings.Join(quoted, ", ")+` FROM `+pgx.Identifier{table}.Sanitize())
 	if err != nil {

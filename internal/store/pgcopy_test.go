@@ -204,3 +204,52 @@ func TestCopySQLiteToPostgres(t *testing.T) {
 		t.Errorf("import into a non-empty database: %v", err)
 	}
 }
+
+// An import never drops data silently: a SQLite table or column PostgreSQL's schema lacks
+// stops it, and nothing is written; once the difference is gone, the same database imports.
+func TestCopyRefusesWhatPostgresLacks(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "tokenboard.db")
+	if err := storetest.CopyDemo(path); err != nil {
+		t.Fatal(err)
+	}
+	src, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	fx, err := storetest.New(src, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fx.Close()
+	dst, err := store.OpenPostgres(ctx, pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+
+	for _, c := range []struct{ add, drop, want string }{
+		{`CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)`, `DROP TABLE notes`, "table notes"},
+		{`ALTER TABLE users ADD COLUMN nickname TEXT`, `ALTER TABLE users DROP COLUMN nickname`, "column nickname"},
+	} {
+		if _, err := fx.Raw().ExecContext(ctx, c.add); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.CopySQLiteToPostgres(ctx, src, dst, nil); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("import with %q: %v", c.add, err)
+		}
+		if empty, err := dst.IsEmpty(ctx); err != nil || !empty {
+			t.Fatalf("a refused import wrote users: %v", err)
+		}
+		if _, err := fx.Raw().ExecContext(ctx, c.drop); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := store.CopySQLiteToPostgres(ctx, src, dst, nil); err != nil {
+		t.Fatalf("import after the difference is gone: %v", err)
+	}
+	if _, err := dst.Authenticate(ctx, "owner@acme.test", demo.Password); err != nil {
+		t.Errorf("sign-in after the import: %v", err)
+	}
+}
