@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -28,6 +29,18 @@ func testPostgresServer() string {
 
 var internalDatabaseSeq atomic.Int64
 
+// testURLs maps the stores openEmpty opened on PostgreSQL to their databases' URLs.
+var testURLs sync.Map
+
+// testDatabaseURL is the URL of the PostgreSQL database openEmpty made for db.
+func testDatabaseURL(t testing.TB, db *DB) string {
+	u, ok := testURLs.Load(db)
+	if !ok {
+		t.Fatal("not a PostgreSQL store of openEmpty")
+	}
+	return u.(string)
+}
+
 // openEmpty opens a new, migrated, empty database on the run's backend, and a second handle
 // on it that never waits for the write lock (SQLite) or takes no lock (PostgreSQL).
 func openEmpty(t testing.TB) (*DB, *sql.DB) {
@@ -40,6 +53,7 @@ func openEmpty(t testing.TB) (*DB, *sql.DB) {
 		u := newPostgresDatabase(t, server)
 		if db, err = OpenPostgres(ctx, u); err == nil {
 			raw, err = OpenPostgresHandle(u)
+			testURLs.Store(db, u)
 		}
 	} else {
 		path := filepath.Join(t.TempDir(), "tokenboard.db")

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -29,6 +30,9 @@ type listener struct {
 const (
 	listenerRetry    = 50 * time.Millisecond
 	listenerRetryMax = 2 * time.Second
+	// listenerPing is how long the listener waits for a notification before it checks the
+	// connection with a ping (and how long the ping may take).
+	listenerPing = 5 * time.Second
 )
 
 func startListener(cfg *pgx.ConnConfig, db *DB, self string) *listener {
@@ -71,12 +75,25 @@ func (l *listener) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, db *DB, 
 		db.Invalidate()
 	}()
 	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
+		// Wake up now and then to ping: a connection that silently died (a network partition,
+		// no RST) would otherwise wait forever while the caches trust it.
+		waitCtx, cancel := context.WithTimeout(ctx, listenerPing)
+		n, err := conn.WaitForNotification(waitCtx)
+		cancel()
+		switch {
+		case err == nil:
+			if n.Payload != self {
+				db.Invalidate()
+			}
+		case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
+			pingCtx, cancel := context.WithTimeout(ctx, listenerPing)
+			err := conn.Ping(pingCtx)
+			cancel()
+			if err != nil {
+				return true
+			}
+		default:
 			return true
-		}
-		if n.Payload != self {
-			db.Invalidate()
 		}
 	}
 }

@@ -39,7 +39,7 @@ func openSeeded(t *testing.T) (*DB, *sql.DB, context.Context, context.Context) {
 }
 
 // TestCacheKeptByLastUseAndMailWrites checks that the writes which change no cached answer
-// (saving token uses, marking mail sent or failed) leave the cache as it was, and that
+// (saving token uses, marking mail sent or failed, creating tokens) leave the cache as it was, and that
 // Invalidate, and the store's own writes, drop it. A row changed behind the store's back (and
 // not reported) shows which: the cache keeps answering with what it read before.
 func TestCacheKeptByLastUseAndMailWrites(t *testing.T) {
@@ -71,6 +71,17 @@ func TestCacheKeptByLastUseAndMailWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := db.MarkSent(ctx, due[0].ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// New tokens of every kind: none can be a cached answer.
+	acmeOrg, err := db.OrgBySlug(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.CreateOrgToken(owner, acmeOrg.ID, core.NewOrgToken{Name: "ci"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.CreateUserToken(owner, core.NewUserToken{Scopes: core.NewScopeSet(core.ScopeOrgRead)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.AuthenticateToken(ctx, parsed); err != nil {
