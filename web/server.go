@@ -63,6 +63,8 @@ type Services struct {
 	Rotation core.RotationService
 	// Policies reads and changes organizations' token policies.
 	Policies core.TokenPolicyService
+	// Database is pinged by /_health; nil answers "ok" without asking anything.
+	Database DatabasePinger
 }
 
 // Config is everything the web layer needs from the outside.
@@ -96,6 +98,7 @@ type Server struct {
 	secure       bool
 	origin       string // scheme://host[:port] of the base URL, for the Origin check
 	assetVersion string
+	health       *healthCheck
 }
 
 // New builds the server and its route table. The session keys come from the secret store,
@@ -125,6 +128,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		secure:       base.Scheme == "https",
 		origin:       base.Scheme + "://" + base.Host,
 		assetVersion: assetVersion(cfg.Static),
+		health:       newHealthCheck(cfg.Services.Database, cfg.Logger),
 	}
 	svc := cfg.Services
 	s.sessions = session.New(svc.Sessions, hashKey, blockKey, s.secure, cfg.Logger)

@@ -7,10 +7,20 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// handleHealth answers GET /_health: a liveness probe that touches nothing.
+// handleHealth answers GET /_health: 200 "ok" when the database answers (pinged at most once
+// a second, healthCheck), else 503 "database unreachable", so a proxy in front of several
+// instances sends no request to one that cannot reach the database. The driver's error
+// (which names the database host and user) goes to the server log, not to an anonymous
+// caller.
 func (s *Server) handleHealth(c echo.Context) error {
+	if err := s.health.check(c.Request().Context()); err != nil {
+		return c.String(http.StatusServiceUnavailable, healthUnreachable)
+	}
 	return c.String(http.StatusOK, "ok")
 }
+
+// healthUnreachable is /_health's answer when the database does not answer.
+const healthUnreachable = "database unreachable (the server log says why)"
 
 // handleStatic answers GET /static/*: the embedded assets. URLs carry the asset version, so
 // browsers may keep them for a year.

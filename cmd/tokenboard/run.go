@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tokenboard/tokenboard/internal/app"
+	"github.com/tokenboard/tokenboard/internal/blob"
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/datadir"
 	"github.com/tokenboard/tokenboard/internal/demo"
@@ -46,6 +47,9 @@ const usage = `tokenboard — Sentry-style auth tokens, self-hosted.
 Usage:
   tokenboard [serve] [flags]          run the server (the default)
   tokenboard migrate [flags]          apply database migrations and exit
+  tokenboard import --from-sqlite DIR --database-url postgres://…
+                                      move the SQLite installation in data folder DIR
+                                      (stopped) into an empty PostgreSQL database
   tokenboard demo [--password P]      seed the demo organizations (idempotent)
   tokenboard user create --email E --name N --password-stdin
   tokenboard org create --slug S --name N --owner E
@@ -95,6 +99,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	case "member remove":
 		fs.StringVar(&a.org, "org", "", "organization slug")
 		fs.StringVar(&a.email, "email", "", "email of the member")
+	case "import":
+		fs.StringVar(&a.fromSQLite, "from-sqlite", "", "data folder of the SQLite installation to import (holds tokenboard.db and blobs/)")
 	case "serve", "migrate", "help":
 	default:
 		fs.Usage()
@@ -112,6 +118,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	if err := m.Config.finish(); err != nil {
 		return err
+	}
+	if cmd == "import" {
+		return m.importSQLite(ctx, a.fromSQLite)
 	}
 	logger := m.logger()
 	if err := os.MkdirAll(m.Config.Data, 0o700); err != nil {
@@ -156,6 +165,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 type operatorArgs struct {
 	email, name, slug, owner, org, role, password string
 	passwordStdin                                 bool
+	// fromSQLite is import's source data folder.
+	fromSQLite string
 }
 
 // operatorCommand runs one of the commands that write the database next to the server.
@@ -212,6 +223,56 @@ func (m *Main) operatorCommand(ctx, opCtx context.Context, db *store.DB, cmd str
 		}
 		fmt.Fprintf(m.stdout, "Removed %s from %s.\n", u.Email, o.Slug)
 	}
+	return nil
+}
+
+// importSQLite copies the SQLite installation in the data folder dir into the PostgreSQL
+// database of --database-url (store.CopySQLiteToPostgres): all or nothing, into an empty
+// database only. It holds dir's lock, so no server serves the SQLite file meanwhile, and
+// leaves dir as it was: moving back is pointing the server at dir again.
+func (m *Main) importSQLite(ctx context.Context, dir string) error {
+	if dir == "" {
+		return errors.New("import: give the SQLite installation's data folder with --from-sqlite DIR")
+	}
+	if m.Config.DatabaseURL == "" {
+		return errors.New("import: give the PostgreSQL database with --database-url postgres://… (or $TOKENBOARD_DATABASE_URL)")
+	}
+	path := filepath.Join(dir, "tokenboard.db")
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("import: no SQLite installation in %s: %w", dir, err)
+	}
+	lock, err := datadir.Acquire(dir)
+	if err != nil {
+		return fmt.Errorf("import: %w (stop the server first)", err)
+	}
+	defer lock.Release()
+	src, err := store.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	var files *blob.FS
+	if _, err := os.Stat(filepath.Join(dir, "blobs")); err == nil {
+		if files, err = blob.NewFS(filepath.Join(dir, "blobs")); err != nil {
+			return err
+		}
+	}
+	dst, err := store.OpenPostgres(ctx, m.Config.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	report, err := store.CopySQLiteToPostgres(ctx, src, dst, files)
+	if err != nil {
+		return fmt.Errorf("import: %w; nothing was written", err)
+	}
+	var rows int64
+	for _, t := range report.Tables {
+		rows += t.Rows
+		fmt.Fprintf(m.stdout, "%-26s %d\n", t.Table, t.Rows)
+	}
+	fmt.Fprintf(m.stdout, "Imported %d rows in %d tables and %d uploaded files (%d bytes) from %s.\n",
+		rows, len(report.Tables), report.Blobs, report.BlobBytes, path)
 	return nil
 }
 

@@ -38,8 +38,9 @@ type Config struct {
 	AuthFailureLogInterval time.Duration
 	// Logger receives every part's logs; nil discards them.
 	Logger *slog.Logger
-	// DataDir is the data folder: uploaded chunks (source maps, debug files) are stored as
-	// files under its blobs/ folder (docs/CI-PROTOCOL.md, "Where the bytes live").
+	// DataDir is the data folder: on SQLite, uploaded chunks (source maps, debug files) are
+	// stored as files under its blobs/ folder; on PostgreSQL they are in the database, which
+	// every instance reads (docs/CI-PROTOCOL.md, "Where the bytes live").
 	DataDir string
 	// StorageQuota is the bytes of uploads each organization may hold: 0 means
 	// DefaultStorageQuota, a negative value no quota.
@@ -80,7 +81,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("app: the data folder is required (uploads are stored there)")
 	}
-	blobs, err := blob.NewFS(filepath.Join(cfg.DataDir, "blobs"))
+	blobs, err := blobStore(db, cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +112,15 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		Maintenance: &Maintenance{CI: db, Blobs: blobs, Log: cfg.Logger}}, nil
 }
 
+// blobStore is where uploaded bytes live: in the database when it keeps them (PostgreSQL,
+// shared by every instance), else as files in the data folder.
+func blobStore(db *store.DB, dataDir string) (blob.Store, error) {
+	if b := db.Blobs(); b != nil {
+		return b, nil
+	}
+	return blob.NewFS(filepath.Join(dataDir, "blobs"))
+}
+
 // services returns the web layer's services, all implemented by the database, with uses
 // recording token use. The answers every API request needs (token, organization, role,
 // release pages) come through a store.Cache, which the database's own writes invalidate.
@@ -132,5 +142,6 @@ func services(db *store.DB, uses *usage.Recorder) web.Services {
 		Exposures:    db,
 		Rotation:     db,
 		Policies:     db,
+		Database:     db,
 	}
 }

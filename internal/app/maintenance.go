@@ -22,7 +22,7 @@ const staleTempAge = time.Hour
 // temporary files of interrupted writes.
 type Maintenance struct {
 	CI    core.CIService
-	Blobs *blob.FS
+	Blobs blob.Store
 	Log   *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -69,5 +69,9 @@ func (m *Maintenance) Once(ctx context.Context) error {
 	if removed > 0 {
 		m.Log.Info("maintenance: removed abandoned uploads", "blobs", removed)
 	}
-	return m.Blobs.RemoveStaleTemp(now.Add(-staleTempAge))
+	// Only a file store leaves temporary files; the database's writes are atomic.
+	if fs, ok := m.Blobs.(interface{ RemoveStaleTemp(time.Time) error }); ok {
+		return fs.RemoveStaleTemp(now.Add(-staleTempAge))
+	}
+	return nil
 }

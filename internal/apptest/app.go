@@ -16,6 +16,7 @@ import (
 	"time"
 
 	tbapp "github.com/tokenboard/tokenboard/internal/app"
+	"github.com/tokenboard/tokenboard/internal/blob"
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/mail"
 	"github.com/tokenboard/tokenboard/internal/secretscan"
@@ -35,6 +36,9 @@ type App struct {
 	Logs *SyncBuffer
 	// DataDir holds the database file.
 	DataDir string
+	// Blobs is where the app keeps uploaded bytes: files under DataDir on SQLite, the
+	// database on PostgreSQL.
+	Blobs blob.Store
 
 	uses         *usage.Recorder
 	scanKey      *ecdsa.PrivateKey
@@ -88,6 +92,7 @@ func Start(t testing.TB, opts ...Option) *App {
 		t.Fatal(err)
 	}
 	srv, sender := parts.Server, parts.Sender
+	app.Blobs = parts.Maintenance.Blobs
 	// Short intervals so that retries after an SMTP outage happen within a test's patience.
 	sender.PollInterval, sender.RetryBase, sender.RetryMax = 50*time.Millisecond, 50*time.Millisecond, 200*time.Millisecond
 	// Token uses are saved only when a test calls FlushUsage (and at the end), so that what a

@@ -223,7 +223,23 @@ func (s *FS) DeleteIfIdleSince(_ context.Context, sum string, since time.Time) (
 // Usage walks the store and adds up its blobs (temporary files of uploads under way are not
 // counted). It reads every folder: for reports and operator commands, not per request.
 func (s *FS) Usage(ctx context.Context) (count, bytes int64, err error) {
-	err = filepath.WalkDir(s.dir, func(p string, d fs.DirEntry, err error) error {
+	err = s.walk(ctx, func(_ string, size int64) error {
+		count++
+		bytes += size
+		return nil
+	})
+	return count, bytes, err
+}
+
+// Each calls fn with the address of every stored blob, in address order, stopping at fn's
+// first error (moving an installation to PostgreSQL copies them all).
+func (s *FS) Each(ctx context.Context, fn func(sum string) error) error {
+	return s.walk(ctx, func(sum string, _ int64) error { return fn(sum) })
+}
+
+// walk calls fn with each stored blob's address and size.
+func (s *FS) walk(ctx context.Context, fn func(sum string, size int64) error) error {
+	return filepath.WalkDir(s.dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -237,18 +253,16 @@ func (s *FS) Usage(ctx context.Context) (count, bytes int64, err error) {
 			return nil
 		}
 		rel, _ := filepath.Rel(s.dir, p)
-		if !ValidAddress(strings.ReplaceAll(rel, string(filepath.Separator), "")) {
+		sum := strings.ReplaceAll(rel, string(filepath.Separator), "")
+		if !ValidAddress(sum) {
 			return nil
 		}
 		info, err := d.Info()
 		if err != nil {
 			return err
 		}
-		count++
-		bytes += info.Size()
-		return nil
+		return fn(sum, info.Size())
 	})
-	return count, bytes, err
 }
 
 // RemoveStaleTemp deletes temporary files older than the cutoff left by uploads that were

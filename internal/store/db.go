@@ -423,3 +423,9 @@ func parseScopesColumn(s string) core.ScopeSet {
 	set, _ := core.ParseScopeSet(strings.Fields(s))
 	return set
 }
+
+// Ping reports whether the database answers: on PostgreSQL a round trip to the server (a
+// pooled connection it dropped is replaced first), on SQLite whether the file is open.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.db.PingContext(ctx)
+}

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/tokenboard/tokenboard/internal/apptest"
-	"github.com/tokenboard/tokenboard/internal/blob"
 	"github.com/tokenboard/tokenboard/internal/bundle"
 	"github.com/tokenboard/tokenboard/internal/core"
 )
@@ -97,11 +96,7 @@ func TestSentryCLICIJob(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		store, err := blob.NewFS(filepath.Join(app.DataDir, "blobs"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := bundle.OpenChunks(ctx, store, chunks)
+		c, err := bundle.OpenChunks(ctx, app.Blobs, chunks)
 		if err != nil {
 			t.Fatal(err)
 		}

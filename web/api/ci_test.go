@@ -1,12 +1,13 @@
 package api_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/tokenboard/tokenboard/internal/apptest"
+	"github.com/tokenboard/tokenboard/internal/blob"
 	"github.com/tokenboard/tokenboard/internal/core"
 )
 
@@ -18,8 +19,7 @@ func TestCIScopes(t *testing.T) {
 	org := app.MintOrgToken(t, "acme", "CI")
 	const bundleID = "0c9a3c4e-1f6b-4a53-9f7c-1d2e3f405060"
 	sum := app.UploadSourceMaps(t, org, "acme", "web", "1.0", bundleID, []byte("console.log(1)"))
-	blobPath := filepath.Join(app.DataDir, "blobs", sum[:2], sum[2:])
-	if _, err := os.Stat(blobPath); err != nil {
+	if _, err := app.Blobs.Stat(context.Background(), sum); err != nil {
 		t.Fatalf("the chunk is not in the blob store: %v", err)
 	}
 
@@ -66,7 +66,7 @@ func TestCIScopes(t *testing.T) {
 	if res.Status != http.StatusNoContent {
 		t.Fatalf("delete by a project:releases token: %d %s", res.Status, res.Body)
 	}
-	if _, err := os.Stat(blobPath); !os.IsNotExist(err) {
+	if _, err := app.Blobs.Stat(context.Background(), sum); !errors.Is(err, blob.ErrNotFound) {
 		t.Errorf("the bundle's only chunk survived its deletion: %v", err)
 	}
 	res = app.Bearer(t, "GET", "/api/0/projects/acme/web/artifact-bundles/"+bundleID+"/files/", org, nil)
