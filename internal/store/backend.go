@@ -32,6 +32,9 @@ type backend interface {
 	// process's sender and, where other processes send too, claims them until claimedUntil
 	// (zero: not claimed). See DB.ClaimDue.
 	claimDue(ctx context.Context, db *sql.DB, now time.Time, lease time.Duration, limit int) (rows *sql.Rows, claimedUntil time.Time, err error)
+	// markOutbox runs fn, which records the outcome of a delivery attempt on an outbox row
+	// (MarkSent, MarkFailed): a write that checks no rule and changes no cached answer.
+	markOutbox(ctx context.Context, db *DB, fn func(*sql.Tx) error) error
 }
 
 // sqliteBackend is the embedded default: one file, one process (the data folder's lock).
@@ -61,6 +64,11 @@ func (sqliteBackend) readOnly() *sql.TxOptions { return &sql.TxOptions{ReadOnly:
 func (sqliteBackend) claimDue(ctx context.Context, db *sql.DB, now time.Time, _ time.Duration, limit int) (*sql.Rows, time.Time, error) {
 	rows, err := db.QueryContext(ctx, selectDue, unix(now), limit)
 	return rows, time.Time{}, err
+}
+
+// markOutbox takes its turn on SQLite's one write lock like any write.
+func (sqliteBackend) markOutbox(ctx context.Context, db *DB, fn func(*sql.Tx) error) error {
+	return db.inTxKeepingAnswers(ctx, fn)
 }
 
 // isBusy reports an error that means the write could not get the database's write lock in

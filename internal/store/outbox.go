@@ -102,7 +102,7 @@ func scanOutbox(rows *sql.Rows) ([]core.OutboxMessage, error) {
 // checkpoint holds writers back while it waits for readers, so other mail does not pay for it.
 func (db *DB) MarkSent(ctx context.Context, id int64, at time.Time) error {
 	var template string
-	err := db.inTxKeepingAnswers(ctx, func(tx *sql.Tx) error {
+	err := db.backend.markOutbox(ctx, db, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `UPDATE outbox SET sent_at = ?, attempts = attempts + 1, data = '{}'
 			WHERE id = ? AND sent_at IS NULL RETURNING template`, unix(at), id).Scan(&template)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -131,7 +131,7 @@ func (db *DB) checkpointWAL(ctx context.Context) {
 
 // MarkFailed records a failed attempt and when to try again.
 func (db *DB) MarkFailed(ctx context.Context, id int64, reason string, next time.Time) error {
-	return db.inTxKeepingAnswers(ctx, func(tx *sql.Tx) error {
+	return db.backend.markOutbox(ctx, db, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?,
 			next_attempt_at = ? WHERE id = ? AND sent_at IS NULL`, reason, unix(next), id)
 		return err

@@ -91,6 +91,30 @@ func (postgresBackend) claimDue(ctx context.Context, db *sql.DB, now time.Time, 
 	return rows, until, err
 }
 
+// markOutbox records a delivery's outcome without the write lock and without waiting for the
+// WAL to reach the disk. The lock orders writes whose checks must hold at commit; a mark checks
+// nothing, and the row is this instance's by its claim, so PostgreSQL's row lock is all it
+// needs. Waiting its turn would put every mark (two per token created, one per owner) in the
+// queue of the writes it does not conflict with, each holding the lock through its commit's
+// fsync. synchronous_commit=off returns from the commit before the flush: every instance sees
+// the mark at once, and it is lost only if PostgreSQL itself (not tokenboard) crashes within
+// a few hundred milliseconds (3 × wal_writer_delay); the message is then sent again with the
+// same Message-ID, the guarantee the outbox gives anyway (README, "Mail").
+func (postgresBackend) markOutbox(ctx context.Context, db *DB, fn func(*sql.Tx) error) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() // after a commit, a no-op
+	if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // OpenPostgres connects to the PostgreSQL database at url (postgres://…), applies pending
 // migrations, and listens for the other instances' writes. Its caches answer from memory only
 // while that notification connection is up (listen.go).

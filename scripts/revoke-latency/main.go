@@ -8,6 +8,10 @@
 // time from A's answer to B's first refusal. It prints p50, p90, p99 and the maximum, and how
 // many of B's answers still accepted the token after A's.
 //
+// Each sample costs B at least one failed authentication (the refusal), and B refuses an
+// address after 20 of them (README, "Failed authentication"): with B on loopback, each sample
+// asks B from its own source address, 127.0.x.y.
+//
 //	go run ./scripts/revoke-latency -a http://127.0.0.1:19331 -b http://127.0.0.1:19332 -n 500
 package main
 
@@ -17,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -132,8 +137,6 @@ func run(a, b string, n int, email, password, path string) error {
 	if err != nil {
 		return err
 	}
-	// One keep-alive connection to B, as a client checking tokens would hold.
-	toB := &http.Client{Timeout: 10 * time.Second}
 	samples := make([]time.Duration, 0, n)
 	staleAnswers, staleSamples := 0, 0
 	for i := range n {
@@ -141,6 +144,11 @@ func run(a, b string, n int, email, password, path string) error {
 		if err != nil {
 			return err
 		}
+		// One keep-alive connection to B per sample, as a client checking tokens would hold,
+		// from the sample's own loopback address.
+		source := &net.TCPAddr{IP: net.IPv4(127, 0, byte(1+i/250), byte(2+i%250))}
+		toB := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+			DialContext: (&net.Dialer{LocalAddr: source}).DialContext}}
 		if st, err := bearer(toB, b+path, token); err != nil || st != http.StatusOK {
 			return fmt.Errorf("B before the revocation: status %d, %v", st, err)
 		}
@@ -166,6 +174,7 @@ func run(a, b string, n int, email, password, path string) error {
 			}
 		}
 		samples = append(samples, time.Since(committed))
+		toB.CloseIdleConnections()
 		staleAnswers += stale
 		if stale > 0 {
 			staleSamples++
