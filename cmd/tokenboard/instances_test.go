@@ -32,11 +32,13 @@ import (
 	"github.com/tokenboard/tokenboard/internal/demo"
 	"github.com/tokenboard/tokenboard/internal/smtptest"
 	"github.com/tokenboard/tokenboard/internal/store"
+	"github.com/tokenboard/tokenboard/internal/store/storetest"
 )
 
 // testPostgresEnv names a PostgreSQL server (postgres://…, a user allowed to create databases)
-// the tests use instead of starting their own; each test creates a database of its own there.
-const testPostgresEnv = "TOKENBOARD_TEST_POSTGRES"
+// the tests use instead of starting their own (scripts/test.sh sets it for the whole suite);
+// each test creates a database of its own there.
+const testPostgresEnv = storetest.PostgresEnv
 
 // pgServer is the throwaway PostgreSQL server (scripts/postgres.sh) started once for the test
 // binary when testPostgresEnv is not set, and stopped by TestMain.
