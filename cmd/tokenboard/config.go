@@ -24,6 +24,9 @@ type Config struct {
 	// SessionIdleText is --session-idle as given; SessionIdle is its value after finish.
 	SessionIdleText string
 	SessionIdle     time.Duration
+	// MailLeaseText is --mail-lease as given; MailLease is its value after finish.
+	MailLeaseText string
+	MailLease     time.Duration
 	// SecretScanningKeys is the path of GitHub's secret-scanning public keys (issue 15).
 	SecretScanningKeys string
 }
@@ -47,6 +50,7 @@ func (c *Config) vars() []configVar {
 		{flag: "demo", env: "TOKENBOARD_DEMO", boolean: &c.Demo, help: "seed the demo organizations into an empty database"},
 		{flag: "behind-proxy", env: "TOKENBOARD_BEHIND_PROXY", boolean: &c.BehindProxy, help: "trust X-Forwarded-For for client IPs (only behind a proxy that sets it)"},
 		{flag: "session-idle", env: "TOKENBOARD_SESSION_IDLE", str: &c.SessionIdleText, def: "14d", help: "how long a browser session lives without a request, such as 14d, 12h or 90m"},
+		{flag: "mail-lease", env: "TOKENBOARD_MAIL_LEASE", str: &c.MailLeaseText, def: "5m", help: "with several instances on PostgreSQL: how long an instance keeps the outgoing messages it took; one it dies with goes out from another instance after that long (at least 20s; each delivery attempt is bounded to a quarter of it, at most a minute)"},
 		{flag: "secret-scanning-keys", env: "TOKENBOARD_SECRET_SCANNING_KEYS", str: &c.SecretScanningKeys, help: "file of GitHub's secret-scanning public keys (the JSON of https://api.github.com/meta/public_keys/secret_scanning); without it exposed-token reports are refused"},
 		{flag: "log-format", env: "TOKENBOARD_LOG_FORMAT", str: &c.LogFormat, def: "text", help: "log format: text or json"},
 	}
@@ -87,6 +91,16 @@ func (c *Config) finish() error {
 		return err
 	}
 	c.SessionIdle = idle
+	// The lease must outlast an attempt (a quarter of it) and the 10 s allowed for recording
+	// the outcome, or no claimed message would ever be attempted.
+	// Empty leaves the mail sender's default.
+	if c.MailLeaseText != "" {
+		lease, err := time.ParseDuration(c.MailLeaseText)
+		if err != nil || lease < 20*time.Second {
+			return fmt.Errorf("--mail-lease must be a duration of at least 20s, such as 5m; got %q", c.MailLeaseText)
+		}
+		c.MailLease = lease
+	}
 	return nil
 }
 

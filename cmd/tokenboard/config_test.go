@@ -19,3 +19,16 @@ func TestSessionIdleSetting(t *testing.T) {
 		}
 	}
 }
+
+func TestMailLeaseSetting(t *testing.T) {
+	c := Config{Addr: "127.0.0.1:1", LogFormat: "text", SessionIdleText: "14d", MailLeaseText: "90s"}
+	if err := c.finish(); err != nil || c.MailLease != 90*time.Second {
+		t.Errorf("--mail-lease 90s: %v, %v", c.MailLease, err)
+	}
+	for _, text := range []string{"0", "10s", "5", "-5m", "soon"} {
+		c := Config{Addr: "127.0.0.1:1", LogFormat: "text", SessionIdleText: "14d", MailLeaseText: text}
+		if err := c.finish(); err == nil {
+			t.Errorf("--mail-lease %q was accepted", text)
+		}
+	}
+}

@@ -98,6 +98,7 @@ func buildTokenboard(t *testing.T) string {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	stopPostgres()
 	if binary.dir != "" {
 		os.RemoveAll(binary.dir)
 	}

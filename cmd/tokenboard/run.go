@@ -338,6 +338,7 @@ func (m *Main) serve(ctx context.Context, db *store.DB, logger *slog.Logger) err
 		Transport:          transport,
 		MailFrom:           m.Config.MailFrom,
 		SessionIdle:        m.Config.SessionIdle,
+		MailLease:          m.Config.MailLease,
 		Logger:             logger,
 		DataDir:            m.Config.Data,
 		SecretScanningKeys: scanKeys,

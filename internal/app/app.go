@@ -30,6 +30,9 @@ type Config struct {
 	// Transport delivers mail; MailFrom is the From address (empty: the transport's default).
 	Transport mail.Transport
 	MailFrom  string
+	// MailLease is how long an instance's claim on the messages it sends lasts (mail.Sender's
+	// Lease; 0: mail.DefaultLease).
+	MailLease time.Duration
 	// SessionIdle is how long a browser session lives without a request (0: the default,
 	// core.DefaultSessionIdle).
 	SessionIdle time.Duration
@@ -74,6 +77,9 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	}
 	sender := mail.NewSender(db, mail.RenderFunc(email.Render), cfg.Transport, cfg.MailFrom, cfg.Logger)
 	db.MailQueued = sender.Wake
+	if cfg.MailLease > 0 {
+		sender.Lease = cfg.MailLease
+	}
 	if cfg.SessionIdle > 0 {
 		db.SessionIdle = cfg.SessionIdle
 	}

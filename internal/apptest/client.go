@@ -48,6 +48,13 @@ func (a *App) Client(t testing.TB) *Client {
 	}}
 }
 
+// On returns a client that shares c's cookies but sends its requests to another App: the one
+// browser reaching another instance of the same site (several instances behind one proxy).
+// Cookies do not depend on the port, so two instances on 127.0.0.1 see the same ones.
+func (c *Client) On(a *App) *Client {
+	return &Client{t: c.t, app: a, http: c.http}
+}
+
 // LoginAs returns a client signed in as the demo user with that email.
 func (a *App) LoginAs(t testing.TB, email string) *Client {
 	t.Helper()

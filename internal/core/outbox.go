@@ -31,12 +31,19 @@ type OutboxMessage struct {
 	SentAt        *time.Time
 	LastError     string
 	CreatedAt     time.Time
+	// ClaimedUntil is when the sender's claim on the message ends (ClaimDue), after which
+	// another instance may take it; zero when the store has only one sender and claims nothing.
+	ClaimedUntil time.Time
 }
 
 // Outbox is the store the background sender works from.
 type Outbox interface {
-	// DueMessages returns unsent messages whose next attempt is at or before now, oldest first.
-	DueMessages(ctx context.Context, now time.Time, limit int) ([]OutboxMessage, error)
+	// ClaimDue returns unsent messages whose next attempt is at or before now, oldest first,
+	// for the caller to attempt. Where several instances send from one outbox (PostgreSQL),
+	// it also claims them until now+lease: no other instance's ClaimDue returns them before
+	// then, unless the caller records the attempt first (MarkSent, MarkFailed). A store with
+	// one sender (SQLite) claims nothing and ignores lease.
+	ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
 	// MarkSent records delivery so the message is never sent again.
 	MarkSent(ctx context.Context, id int64, at time.Time) error
 	// MarkFailed records a failed attempt and when to try again.

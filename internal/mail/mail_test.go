@@ -525,3 +525,45 @@ func TestNewSMTPTransport(t *testing.T) {
 		}
 	}
 }
+
+// TestClaimedMessageGoesOutOnceWithinItsLease: where the outbox claims what it hands out
+// (several instances on PostgreSQL), the sender delivers a claimed message once and records it.
+func TestClaimedMessageGoesOutOnceWithinItsLease(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	outbox := newOutbox()
+	outbox.claims = true
+	startSender(t, outbox, mustSMTP(t, srv), nil)
+	id := outbox.enqueue(t, "owner@example.org", core.MailOrgTokenCreated, orgTokenData())
+	outbox.waitSent(t, id)
+	if n := len(srv.Messages()); n != 1 {
+		t.Errorf("server got %d messages, want 1", n)
+	}
+}
+
+// TestNoAttemptOnAClaimAboutToEnd: an attempt starts only if the claim outlasts it and the
+// recording of its outcome; otherwise another instance could take the message once the lease
+// ends, while this one is still sending it, and the owner would get it twice.
+func TestNoAttemptOnAClaimAboutToEnd(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	outbox := newOutbox()
+	outbox.claims = true
+	// A 12 s lease bounds an attempt to 3 s; with the 10 s allowed for recording the outcome,
+	// no claim is long enough.
+	startSender(t, outbox, mustSMTP(t, srv), func(s *mail.Sender) { s.Lease = 12 * time.Second })
+	id := outbox.enqueue(t, "owner@example.org", core.MailOrgTokenCreated, orgTokenData())
+	// The sender claims the message, leaves it, and claims again (finding it taken): had it
+	// attempted the message, the server would have it by then.
+	outbox.waitUntil(t, "the sender's second claim", func() bool {
+		outbox.mu.Lock()
+		defer outbox.mu.Unlock()
+		return outbox.dueCalls >= 2
+	})
+	if n := len(srv.Messages()); n != 0 {
+		t.Errorf("server got %d messages on a claim too short to record them", n)
+	}
+	if m := outbox.get(id); m.SentAt != nil || m.Attempts != 0 {
+		t.Errorf("message: sent %v, attempts %d; want it left untouched for the next claim", m.SentAt, m.Attempts)
+	}
+}

@@ -17,7 +17,10 @@ type memOutbox struct {
 	msgs     []*core.OutboxMessage
 	failures []failure
 	dueCalls int
-	changed  chan struct{} // closed and replaced on every call
+	// claims makes ClaimDue claim what it returns until now+lease, as the PostgreSQL store
+	// does for several instances.
+	claims  bool
+	changed chan struct{} // closed and replaced on every call
 }
 
 type failure struct {
@@ -53,7 +56,7 @@ func (o *memOutbox) enqueue(t testing.TB, to, template string, data any) int64 {
 	return m.ID
 }
 
-func (o *memOutbox) DueMessages(_ context.Context, now time.Time, limit int) ([]core.OutboxMessage, error) {
+func (o *memOutbox) ClaimDue(_ context.Context, now time.Time, lease time.Duration, limit int) ([]core.OutboxMessage, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.dueCalls++
@@ -61,7 +64,12 @@ func (o *memOutbox) DueMessages(_ context.Context, now time.Time, limit int) ([]
 	var due []core.OutboxMessage
 	for _, m := range o.msgs {
 		if m.SentAt == nil && !m.NextAttemptAt.After(now) && len(due) < limit {
-			due = append(due, *m)
+			taken := *m
+			if o.claims {
+				m.NextAttemptAt = now.Add(lease)
+				taken.ClaimedUntil = m.NextAttemptAt
+			}
+			due = append(due, taken)
 		}
 	}
 	return due, nil

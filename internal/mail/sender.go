@@ -22,6 +22,7 @@ const (
 	DefaultRetryMax       = 10 * time.Minute
 	DefaultPermanentRetry = 24 * time.Hour
 	DefaultSendTimeout    = time.Minute
+	DefaultLease          = 5 * time.Minute
 	maxReasonLength       = 500
 	markTimeout           = 10 * time.Second
 )
@@ -55,8 +56,15 @@ type Sender struct {
 	// template does not render, an invalid address. It is retried after that long (the cause
 	// may be fixed by a new version) but does not hold up the queue.
 	PermanentRetry time.Duration
-	// SendTimeout bounds one delivery attempt.
+	// SendTimeout bounds one delivery attempt; Run lowers it to a quarter of Lease if that is
+	// less.
 	SendTimeout time.Duration
+	// Lease is how long the messages the sender takes stay its own where several instances
+	// send from one outbox (core.Outbox.ClaimDue): another instance takes a message only after
+	// its lease, so one that the sender died with goes out that much later. An attempt starts
+	// only while its claim outlasts SendTimeout and the recording of the outcome, so that no
+	// other instance can take the message during the attempt.
+	Lease time.Duration
 
 	outbox    core.Outbox
 	renderer  Renderer
@@ -80,6 +88,7 @@ func NewSender(outbox core.Outbox, renderer Renderer, transport Transport, from 
 		RetryMax:       DefaultRetryMax,
 		PermanentRetry: DefaultPermanentRetry,
 		SendTimeout:    DefaultSendTimeout,
+		Lease:          DefaultLease,
 		outbox:         outbox,
 		renderer:       renderer,
 		transport:      transport,
@@ -121,6 +130,10 @@ func (s *Sender) Run(ctx context.Context) {
 	if s.BatchSize <= 0 {
 		s.BatchSize = DefaultBatchSize
 	}
+	if s.Lease <= 0 {
+		s.Lease = DefaultLease
+	}
+	s.SendTimeout = min(s.SendTimeout, s.Lease/4)
 	s.logger.Info("mail sender started", "transport", s.transport.Describe())
 	defer s.logger.Info("mail sender stopped")
 	ticker := time.NewTicker(s.PollInterval)
@@ -139,16 +152,25 @@ func (s *Sender) Run(ctx context.Context) {
 // drain sends batches until the outbox has nothing due or something goes wrong with it.
 func (s *Sender) drain(ctx context.Context) {
 	for ctx.Err() == nil {
-		msgs, err := s.outbox.DueMessages(ctx, time.Now(), s.BatchSize)
+		msgs, err := s.outbox.ClaimDue(ctx, time.Now(), s.Lease, s.BatchSize)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.logger.Error("mail outbox: read due messages", "err", err)
 			}
 			return
 		}
+		full := len(msgs) == s.BatchSize
 		for _, m := range msgs {
 			if ctx.Err() != nil {
 				return
+			}
+			if !m.ClaimedUntil.IsZero() && time.Until(m.ClaimedUntil) < s.SendTimeout+markTimeout {
+				// Slow attempts have used up the batch's claim: another instance could take
+				// this message while it is attempted here. Leave it, and the rest of the
+				// batch, to whichever instance claims them once the lease ends.
+				s.logger.Warn("mail: claim too short for another attempt; leaving the rest of the batch", "outbox_id", m.ID)
+				full = true
+				break
 			}
 			if !s.deliver(ctx, m) {
 				// The outbox did not record the outcome: querying again would return the
@@ -156,7 +178,7 @@ func (s *Sender) drain(ctx context.Context) {
 				return
 			}
 		}
-		if len(msgs) < s.BatchSize {
+		if !full {
 			return
 		}
 	}

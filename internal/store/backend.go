@@ -28,6 +28,13 @@ type backend interface {
 	announceWrite(ctx context.Context, tx *sql.Tx) error
 	// readOnly are the options of a read transaction: one consistent snapshot.
 	readOnly() *sql.TxOptions
+	// claimDue selects the outbox messages due at now (outboxColumns, at most limit) for this
+	// process's sender and, where other processes send too, claims them until claimedUntil
+	// (zero: not claimed). See DB.ClaimDue.
+	claimDue(ctx context.Context, db *sql.DB, now time.Time, lease time.Duration, limit int) (rows *sql.Rows, claimedUntil time.Time, err error)
+	// markOutbox runs fn, which records the outcome of a delivery attempt on an outbox row
+	// (MarkSent, MarkFailed): a write that checks no rule and changes no cached answer.
+	markOutbox(ctx context.Context, db *DB, fn func(*sql.Tx) error) error
 }
 
 // sqliteBackend is the embedded default: one file, one process (the data folder's lock).
@@ -50,6 +57,19 @@ func (sqliteBackend) announceWrite(context.Context, *sql.Tx) error { return nil 
 // readOnly begins DEFERRED (the driver ignores _txlock=immediate for read-only transactions),
 // so in WAL mode readers neither wait for nor block the writer.
 func (sqliteBackend) readOnly() *sql.TxOptions { return &sql.TxOptions{ReadOnly: true} }
+
+// claimDue claims nothing: the data folder's lock makes this process the only sender, so a
+// message is never attempted twice at once, and one whose attempt a crash cut short must be due
+// again as soon as the server restarts (cmd/tokenboard's crash test), not after a lease.
+func (sqliteBackend) claimDue(ctx context.Context, db *sql.DB, now time.Time, _ time.Duration, limit int) (*sql.Rows, time.Time, error) {
+	rows, err := db.QueryContext(ctx, selectDue, unix(now), limit)
+	return rows, time.Time{}, err
+}
+
+// markOutbox takes its turn on SQLite's one write lock like any write.
+func (sqliteBackend) markOutbox(ctx context.Context, db *DB, fn func(*sql.Tx) error) error {
+	return db.inTxKeepingAnswers(ctx, fn)
+}
 
 // isBusy reports an error that means the write could not get the database's write lock in
 // time: SQLite's "database is locked", PostgreSQL's lock_timeout.

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/tokenboard/tokenboard/internal/core"
@@ -32,14 +34,49 @@ func (db *DB) enqueueMail(ctx context.Context, tx *sql.Tx, to, template string, 
 	return err
 }
 
-// DueMessages returns unsent messages whose next attempt is due, oldest first.
+// outboxColumns are the columns scanOutbox reads, in its order.
+const outboxColumns = `id, to_addr, template, data, attempts, next_attempt_at, last_error, created_at`
+
+// selectDue reads unsent messages due at ?1, oldest first, at most ?2 of them.
+const selectDue = `SELECT ` + outboxColumns + ` FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ?1
+	ORDER BY next_attempt_at, id LIMIT ?2`
+
+// DueMessages returns unsent messages whose next attempt is due, oldest first, and claims
+// nothing: it is for looking (tests, operators); the sender uses ClaimDue.
 func (db *DB) DueMessages(ctx context.Context, now time.Time, limit int) ([]core.OutboxMessage, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, to_addr, template, data, attempts, next_attempt_at,
-		last_error, created_at FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ?
-		ORDER BY next_attempt_at, id LIMIT ?`, unix(now), limit)
+	rows, err := db.db.QueryContext(ctx, selectDue, unix(now), limit)
 	if err != nil {
 		return nil, err
 	}
+	return scanOutbox(rows)
+}
+
+// ClaimDue returns the messages due for the sender to attempt, oldest first. On SQLite it is
+// DueMessages: one process sends, and a message whose attempt a crash interrupted is due again
+// the moment the server restarts. On PostgreSQL several instances send from the one outbox,
+// so the messages are claimed until now+lease (backend.claimDue): each goes to one instance,
+// and a message claimed by an instance that died goes to another once the lease ends.
+func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]core.OutboxMessage, error) {
+	rows, claimedUntil, err := db.backend.claimDue(ctx, db.db, now, lease, limit)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := scanOutbox(rows)
+	if err != nil {
+		return nil, err
+	}
+	for i := range msgs {
+		msgs[i].ClaimedUntil = claimedUntil
+	}
+	// A claim (UPDATE … RETURNING) returns its rows in no particular order.
+	slices.SortFunc(msgs, func(a, b core.OutboxMessage) int {
+		return cmp.Or(a.NextAttemptAt.Compare(b.NextAttemptAt), cmp.Compare(a.ID, b.ID))
+	})
+	return msgs, nil
+}
+
+// scanOutbox reads rows of outboxColumns and closes them.
+func scanOutbox(rows *sql.Rows) ([]core.OutboxMessage, error) {
 	defer rows.Close()
 	var out []core.OutboxMessage
 	for rows.Next() {
@@ -65,7 +102,7 @@ func (db *DB) DueMessages(ctx context.Context, now time.Time, limit int) ([]core
 // checkpoint holds writers back while it waits for readers, so other mail does not pay for it.
 func (db *DB) MarkSent(ctx context.Context, id int64, at time.Time) error {
 	var template string
-	err := db.inTxKeepingAnswers(ctx, func(tx *sql.Tx) error {
+	err := db.backend.markOutbox(ctx, db, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `UPDATE outbox SET sent_at = ?, attempts = attempts + 1, data = '{}'
 			WHERE id = ? AND sent_at IS NULL RETURNING template`, unix(at), id).Scan(&template)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -94,7 +131,7 @@ func (db *DB) checkpointWAL(ctx context.Context) {
 
 // MarkFailed records a failed attempt and when to try again.
 func (db *DB) MarkFailed(ctx context.Context, id int64, reason string, next time.Time) error {
-	return db.inTxKeepingAnswers(ctx, func(tx *sql.Tx) error {
+	return db.backend.markOutbox(ctx, db, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?,
 			next_attempt_at = ? WHERE id = ? AND sent_at IS NULL`, reason, unix(next), id)
 		return err

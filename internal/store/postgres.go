@@ -76,6 +76,51 @@ func (postgresBackend) readOnly() *sql.TxOptions {
 	return &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
 }
 
+// claimDueQuery claims the due messages ?2 (now), at most ?3 of them, by moving their next
+// attempt to ?1 (the end of the lease), and returns them with their next attempt as it was.
+// FOR UPDATE SKIP LOCKED makes concurrent claims by other instances pass over the rows this
+// one is claiming instead of waiting for them and then claiming them too.
+const claimDueQuery = `WITH due AS (
+		SELECT id, next_attempt_at FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ?2
+		ORDER BY next_attempt_at, id LIMIT ?3 FOR UPDATE SKIP LOCKED)
+	UPDATE outbox SET next_attempt_at = ?1 FROM due WHERE outbox.id = due.id
+	RETURNING outbox.id, outbox.to_addr, outbox.template, outbox.data, outbox.attempts,
+		due.next_attempt_at, outbox.last_error, outbox.created_at`
+
+// claimDue claims the due messages for lease in one statement (its own transaction, outside
+// the write lock: SKIP LOCKED already keeps two claims apart). Until the lease ends no other
+// instance takes them; the sender records each attempt (MarkSent, MarkFailed), which ends the
+// claim; if this instance dies first, the messages are due again when the lease ends.
+func (postgresBackend) claimDue(ctx context.Context, db *sql.DB, now time.Time, lease time.Duration, limit int) (*sql.Rows, time.Time, error) {
+	until := now.Add(lease).Truncate(time.Second) // next_attempt_at holds whole seconds
+	rows, err := db.QueryContext(ctx, claimDueQuery, unix(until), unix(now), limit)
+	return rows, until, err
+}
+
+// markOutbox records a delivery's outcome without the write lock and without waiting for the
+// WAL to reach the disk. The lock orders writes whose checks must hold at commit; a mark checks
+// nothing, and the row is this instance's by its claim, so PostgreSQL's row lock is all it
+// needs. Waiting its turn would put every mark (two per token created, one per owner) in the
+// queue of the writes it does not conflict with, each holding the lock through its commit's
+// fsync. synchronous_commit=off returns from the commit before the flush: every instance sees
+// the mark at once, and it is lost only if PostgreSQL itself (not tokenboard) crashes within
+// a few hundred milliseconds (3 × wal_writer_delay); the message is then sent again with the
+// same Message-ID, the guarantee the outbox gives anyway (README, "Mail").
+func (postgresBackend) markOutbox(ctx context.Context, db *DB, fn func(*sql.Tx) error) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() // after a commit, a no-op
+	if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // OpenPostgres connects to the PostgreSQL database at url (postgres://…), applies pending
 // migrations, and listens for the other instances' writes. Its caches answer from memory only
 // while that notification connection is up (listen.go).

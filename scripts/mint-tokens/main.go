@@ -19,16 +19,23 @@ import (
 func main() {
 	data := flag.String("data", "./data", "folder holding tokenboard.db (with the demo data)")
 	baseURL := flag.String("base-url", "http://127.0.0.1:9000", "server URL written into the org token")
+	databaseURL := flag.String("database-url", "", "PostgreSQL database (postgres://…) instead of the SQLite file under --data")
 	flag.Parse()
-	if err := run(*data, *baseURL); err != nil {
+	if err := run(*data, *databaseURL, *baseURL); err != nil {
 		fmt.Fprintln(os.Stderr, "mint-tokens:", err)
 		os.Exit(1)
 	}
 }
 
-func run(data, baseURL string) error {
+func run(data, databaseURL, baseURL string) error {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(data, "tokenboard.db"))
+	var db *store.DB
+	var err error
+	if databaseURL != "" {
+		db, err = store.OpenPostgres(ctx, databaseURL)
+	} else {
+		db, err = store.Open(ctx, filepath.Join(data, "tokenboard.db"))
+	}
 	if err != nil {
 		return err
 	}
