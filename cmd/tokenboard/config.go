@@ -11,8 +11,10 @@ import (
 
 // Config is the whole configuration, from flags and TOKENBOARD_* variables (flags win).
 type Config struct {
-	Addr        string
-	Data        string
+	Addr string
+	Data string
+	// DatabaseURL selects PostgreSQL (postgres://…); empty means SQLite under Data.
+	DatabaseURL string
 	BaseURL     string
 	SMTPURL     string
 	MailFrom    string
@@ -38,6 +40,7 @@ func (c *Config) vars() []configVar {
 	return []configVar{
 		{flag: "addr", env: "TOKENBOARD_ADDR", str: &c.Addr, def: "127.0.0.1:9000", help: "address to listen on"},
 		{flag: "data", env: "TOKENBOARD_DATA", str: &c.Data, def: "./data", help: "folder holding tokenboard.db and outgoing mail"},
+		{flag: "database-url", env: "TOKENBOARD_DATABASE_URL", str: &c.DatabaseURL, help: "PostgreSQL database, postgres://user:pass@host:port/db, shared by several instances (README, \"Several instances\"); without it SQLite under --data"},
 		{flag: "base-url", env: "TOKENBOARD_BASE_URL", str: &c.BaseURL, help: "public URL used in links, emails and org tokens (default http://<addr>)"},
 		{flag: "smtp-url", env: "TOKENBOARD_SMTP_URL", str: &c.SMTPURL, help: "SMTP server, smtp://user:pass@host:port (STARTTLS when offered) or smtps://…; without it mail is written to <data>/mail/"},
 		{flag: "mail-from", env: "TOKENBOARD_MAIL_FROM", str: &c.MailFrom, def: "tokenboard <tokenboard@localhost>", help: "From address of outgoing mail"},

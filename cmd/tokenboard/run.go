@@ -225,8 +225,16 @@ func (m *Main) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(m.stderr, nil))
 }
 
+// openDB opens the configured backend: PostgreSQL when --database-url is set, else the SQLite
+// file in the data folder.
 func (m *Main) openDB(ctx context.Context) (*store.DB, error) {
-	db, err := store.Open(ctx, filepath.Join(m.Config.Data, "tokenboard.db"))
+	var db *store.DB
+	var err error
+	if m.Config.DatabaseURL != "" {
+		db, err = store.OpenPostgres(ctx, m.Config.DatabaseURL)
+	} else {
+		db, err = store.Open(ctx, filepath.Join(m.Config.Data, "tokenboard.db"))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -289,7 +297,12 @@ func (m *Main) serve(ctx context.Context, db *store.DB, logger *slog.Logger) err
 	if err != nil {
 		return err
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "base_url", m.Config.BaseURL, "data", m.Config.Data)
+	// The database URL may hold a password: the log names only the backend.
+	database := "sqlite"
+	if m.Config.DatabaseURL != "" {
+		database = "postgresql"
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "base_url", m.Config.BaseURL, "data", m.Config.Data, "database", database)
 	if m.Ready != nil {
 		m.Ready(ln.Addr().String())
 	}

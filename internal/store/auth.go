@@ -35,7 +35,7 @@ func (db *DB) livePrincipal(p core.Principal) (*core.Principal, error) {
 // tokenByHash is the bearer lookup, one for the three kinds: one indexed search of the live
 // tokens by hash. A user token brings its user (the columns are NULL for other kinds).
 const tokenByHash = `SELECT t.id, coalesce(t.org_id, 0), coalesce(t.integration_id, 0), t.scopes, t.expires_at, t.created_at,
-	coalesce(u.id, 0), coalesce(u.email, ''), coalesce(u.name, ''), coalesce(u.active, 0),
+	coalesce(u.id, 0), coalesce(u.email, ''), coalesce(u.name, ''), coalesce(u.active, false),
 	coalesce(u.session_version, 0), coalesce(u.created_at, 0)
 	FROM tokens t LEFT JOIN users u ON u.id = t.user_id
 	WHERE t.token_hash = ? AND t.kind = ? AND t.revoked_at IS NULL`

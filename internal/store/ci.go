@@ -112,7 +112,7 @@ func (db *DB) StorageUsed(ctx context.Context, orgID int64) (int64, error) {
 		return 0, err
 	}
 	var n int64
-	err := db.db.QueryRowContext(ctx, `SELECT coalesce(sum(size), 0) FROM chunks WHERE org_id = ?`, orgID).Scan(&n)
+	err := db.db.QueryRowContext(ctx, `SELECT CAST(coalesce(sum(size), 0) AS BIGINT) FROM chunks WHERE org_id = ?`, orgID).Scan(&n)
 	return n, err
 }
 
@@ -262,7 +262,7 @@ func (db *DB) CreateArtifactBundle(ctx context.Context, orgID int64, n core.NewA
 func queryBundles(ctx context.Context, q querier, where string, args []any, page core.Page) ([]core.ArtifactBundle, error) {
 	rows, err := q(ctx, `SELECT ab.id, ab.org_id, ab.checksum, ab.bundle_id, ab.release, ab.dist, ab.size, ab.file_count, ab.created_at,
 			coalesce((SELECT group_concat(slug, ' ') FROM (SELECT p.slug FROM artifact_bundle_projects abp
-				JOIN projects p ON p.id = abp.project_id WHERE abp.bundle_id = ab.id ORDER BY p.slug)), '')
+				JOIN projects p ON p.id = abp.project_id WHERE abp.bundle_id = ab.id ORDER BY p.slug) AS s), '')
 		FROM artifact_bundles ab WHERE `+where+` ORDER BY ab.created_at DESC, ab.id DESC LIMIT ? OFFSET ?`,
 		append(args, page.Limit, page.Offset)...)
 	if err != nil {

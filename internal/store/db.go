@@ -1,5 +1,7 @@
-// Package sqlite stores tokenboard's data in an embedded SQLite database (modernc.org/sqlite)
-// and implements the core services: every query of the project lives here.
+// Package store keeps tokenboard's data and implements the core services: every query of the
+// project lives here. It runs on an embedded SQLite database (modernc.org/sqlite, the default:
+// one file, one process) or on PostgreSQL (github.com/jackc/pgx/v5, shared by several
+// instances); backend.go says what differs between the two.
 package store
 
 import (
@@ -17,14 +19,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"modernc.org/sqlite"
-	sqlitelib "modernc.org/sqlite/lib"
-
 	"github.com/tokenboard/tokenboard/internal/core"
 )
 
 //go:embed migrations/*.sql
-var migrations embed.FS
+var sqliteMigrations embed.FS
 
 // maxIdleConns is how many connections the pool keeps open between queries.
 const maxIdleConns = 32
@@ -63,6 +62,20 @@ type DB struct {
 	stmts sync.Map
 	// tokenLookups counts bearer-token lookups that reached the database (TokenLookups).
 	tokenLookups atomic.Int64
+
+	// backend is what differs between SQLite and PostgreSQL.
+	backend backend
+	// answersTrusted says whether the Caches may answer from memory: always on SQLite; on
+	// PostgreSQL only while the listener hears the other instances' writes.
+	answersTrusted atomic.Bool
+	// listener is PostgreSQL's notification connection (nil on SQLite).
+	listener *listener
+}
+
+// newDB is a store on sqldb, not yet migrated.
+func newDB(sqldb *sql.DB, b backend) *DB {
+	return &DB{db: sqldb, backend: b, Now: func() time.Time { return time.Now().UTC() },
+		PasswordCost: defaultPasswordCost, WriteWait: defaultWriteWait, writeTurn: make(chan struct{}, 1)}
 }
 
 // Open opens (creating if needed) the database file at path and applies pending migrations.
@@ -89,8 +102,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// other query would open a new SQLite connection (pragmas, schema parse), costing far more
 	// than the query. Keep enough for the server's concurrency.
 	sqldb.SetMaxIdleConns(maxIdleConns)
-	db := &DB{db: sqldb, Now: func() time.Time { return time.Now().UTC() }, PasswordCost: defaultPasswordCost,
-		WriteWait: defaultWriteWait, writeTurn: make(chan struct{}, 1)}
+	db := newDB(sqldb, sqliteBackend{})
+	db.answersTrusted.Store(true)
 	if err := db.Migrate(ctx); err != nil {
 		sqldb.Close()
 		return nil, err
@@ -117,8 +130,13 @@ func ownerOnlyFiles(path string) error {
 	return nil
 }
 
-// Close closes the database.
-func (db *DB) Close() error { return db.db.Close() }
+// Close stops listening (PostgreSQL) and closes the database.
+func (db *DB) Close() error {
+	if db.listener != nil {
+		db.listener.stop()
+	}
+	return db.db.Close()
+}
 
 // prepared returns the statement for query, prepared once: parsing and planning a query costs
 // modernc's SQLite more than running a point lookup, so the queries every API request makes
@@ -166,44 +184,65 @@ var legacyMigrationNames = map[string][]string{
 	"migrations/0004_api.sql": {"migrations/0006_api.sql"},
 }
 
-// Migrate applies the embedded migrations that have not run yet, each in its own transaction,
-// in the order of their numbered file names.
+// Migrate applies the embedded migrations of the backend that have not run yet, each in its
+// own transaction, in the order of their numbered file names. On PostgreSQL an advisory lock
+// keeps two processes (instances starting, `tokenboard migrate`) from racing.
 func (db *DB) Migrate(ctx context.Context) error {
-	if _, err := db.db.ExecContext(ctx,
-		`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	unlock, err := db.backend.lockMigrations(ctx, conn)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := conn.ExecContext(ctx,
+		`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrations table: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	fsys, dir := db.backend.migrations()
+	names, err := fs.Glob(fsys, dir+"/*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		err := db.inTx(ctx, func(tx *sql.Tx) error {
-			for _, applied := range append([]string{name}, legacyMigrationNames[name]...) {
-				var n int
-				if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, applied).Scan(&n); err != nil {
-					return err
-				}
-				if n > 0 {
-					return nil
-				}
-			}
-			body, err := migrations.ReadFile(name)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return err
-			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, name, db.Now().Unix())
-			return err
-		})
-		if err != nil {
+		if err := db.migrate(ctx, conn, fsys, name); err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
 	}
 	return nil
+}
+
+// migrate applies one migration on conn unless it (or its legacy name) has run.
+func (db *DB) migrate(ctx context.Context, conn *sql.Conn, fsys fs.FS, name string) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, applied := range append([]string{name}, legacyMigrationNames[name]...) {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, applied).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+	body, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return err
+	}
+	if _, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, name, db.Now().Unix()); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // defaultWriteWait is DB.WriteWait unless changed: long enough to wait behind dozens of
@@ -231,7 +270,10 @@ func (db *DB) inTxKeepingAnswers(ctx context.Context, fn func(*sql.Tx) error) er
 // timeout, fail with SQLITE_BUSY. Here they queue in order on writeTurn instead; one that
 // cannot get its turn within WriteWait (or its context's deadline) fails with
 // core.EUNAVAILABLE, which the web layer answers with 503 and Retry-After. SQLITE_BUSY itself
-// (another process holding the lock past busy_timeout) is reported the same way.
+// (another process holding the lock past busy_timeout) is reported the same way. On
+// PostgreSQL the turn orders this instance's writers, and backend.beginWrite then orders the
+// instances' (lock_timeout past WriteWait is reported the same way too); a write that can
+// change a cached answer announces itself to the other instances in the same transaction.
 //
 // The deferred rollback ends the transaction whatever happens in fn, a panic included (Echo
 // recovers it): an IMMEDIATE transaction left open would hold SQLite's write lock. After the
@@ -250,8 +292,16 @@ func (db *DB) writeTx(ctx context.Context, invalidates bool, fn func(*sql.Tx) er
 	}
 	defer db.queuedMail.Delete(tx)
 	defer tx.Rollback() // after a commit, a no-op
+	if err := db.backend.beginWrite(ctx, tx, db.WriteWait); err != nil {
+		return busyAsUnavailable(err)
+	}
 	if err := fn(tx); err != nil {
 		return busyAsUnavailable(err)
+	}
+	if invalidates {
+		if err := db.backend.announceWrite(ctx, tx); err != nil {
+			return err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return busyAsUnavailable(err)
@@ -289,20 +339,19 @@ func errWriteBusy() error {
 	return core.Errorf(core.EUNAVAILABLE, "The server is busy writing; try again in a moment.")
 }
 
-// busyAsUnavailable reports SQLite's "database is locked" as the coded unavailable error.
+// busyAsUnavailable reports a write that could not get the write lock in time (isBusy) as
+// the coded unavailable error.
 func busyAsUnavailable(err error) error {
-	var serr *sqlite.Error
-	if errors.As(err, &serr) && serr.Code()&0xff == sqlitelib.SQLITE_BUSY {
+	if isBusy(err) {
 		return errWriteBusy()
 	}
 	return err
 }
 
 // inReadTx runs fn in a read-only transaction: one consistent snapshot for a permission check
-// and the query it guards. It begins DEFERRED (the driver ignores _txlock=immediate for
-// read-only transactions), so in WAL mode readers neither wait for nor block the writer.
+// and the query it guards, which never waits for the writer (backend.readOnly).
 func (db *DB) inReadTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.db.BeginTx(ctx, db.backend.readOnly())
 	if err != nil {
 		return err
 	}
@@ -316,16 +365,14 @@ func (db *DB) inReadTx(ctx context.Context, fn func(*sql.Tx) error) error {
 // IsEmpty reports whether the database has no users yet (a fresh install).
 func (db *DB) IsEmpty(ctx context.Context) (bool, error) {
 	var n int
-	err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM users LIMIT 1)`).Scan(&n)
+	err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM users LIMIT 1) AS u`).Scan(&n)
 	return n == 0, err
 }
 
-// conflictAs turns a uniqueness violation into a core validation error on field, by SQLite's
-// extended error code (never by matching the message); other errors pass through.
+// conflictAs turns a uniqueness violation (isUniqueViolation) into a core validation error on
+// field; other errors pass through.
 func conflictAs(err error, field, message string) error {
-	var serr *sqlite.Error
-	if errors.As(err, &serr) && (serr.Code() == sqlitelib.SQLITE_CONSTRAINT_UNIQUE ||
-		serr.Code() == sqlitelib.SQLITE_CONSTRAINT_PRIMARYKEY) {
+	if isUniqueViolation(err) {
 		e := core.FieldError(field, message)
 		e.Code = core.ECONFLICT
 		return e

@@ -80,7 +80,7 @@ func exposedToken(ctx context.Context, tx *sql.Tx, parsed core.ParsedToken) (*ex
 	var revokedAt, exposedAt sql.NullInt64
 	var orgID int64
 	err := tx.QueryRowContext(ctx, `SELECT t.revoked_at, t.exposed_at, coalesce(t.org_id, 0),
-		coalesce(o.name, ''), coalesce(o.slug, ''), coalesce(p.revoke_exposed, 1),
+		coalesce(o.name, ''), coalesce(o.slug, ''), coalesce(p.revoke_exposed, true),
 		coalesce(u.email, ''), coalesce(i.slug, '')
 		FROM tokens t LEFT JOIN orgs o ON o.id = t.org_id LEFT JOIN org_token_policies p ON p.org_id = t.org_id
 		LEFT JOIN users u ON u.id = t.user_id LEFT JOIN integrations i ON i.id = t.integration_id

@@ -19,12 +19,29 @@ import (
 // one order on old databases and another on new ones.
 func TestMigrationNumbering(t *testing.T) {
 	t.Parallel()
-	names, err := fs.Glob(migrations, "migrations/*")
+	for _, b := range []backend{sqliteBackend{}, postgresBackend{}} {
+		fsys, dir := b.migrations()
+		checkMigrationNumbering(t, fsys, dir)
+	}
+	for name, olds := range legacyMigrationNames {
+		if _, err := fs.Stat(sqliteMigrations, name); err != nil {
+			t.Errorf("legacy names for %s, which does not exist", name)
+		}
+		for _, old := range olds {
+			if _, err := fs.Stat(sqliteMigrations, old); err == nil {
+				t.Errorf("legacy name %s is also a file: it would run twice", old)
+			}
+		}
+	}
+}
+
+func checkMigrationNumbering(t *testing.T, fsys fs.FS, dir string) {
+	names, err := fs.Glob(fsys, dir+"/*")
 	if err != nil {
 		t.Fatal(err)
 	}
 	sort.Strings(names)
-	pattern := regexp.MustCompile(`^migrations/(\d{4})_[a-z0-9_]+\.sql$`)
+	pattern := regexp.MustCompile(`^` + dir + `/(\d{4})_[a-z0-9_]+\.sql$`)
 	seen := map[int]string{}
 	for i, name := range names {
 		m := pattern.FindStringSubmatch(name)
@@ -39,16 +56,6 @@ func TestMigrationNumbering(t *testing.T) {
 		seen[n] = name
 		if n != i+1 {
 			t.Errorf("%s: expected number %04d here (no gaps)", name, i+1)
-		}
-	}
-	for name, olds := range legacyMigrationNames {
-		if _, err := fs.Stat(migrations, name); err != nil {
-			t.Errorf("legacy names for %s, which does not exist", name)
-		}
-		for _, old := range olds {
-			if _, err := fs.Stat(migrations, old); err == nil {
-				t.Errorf("legacy name %s is also a file: it would run twice", old)
-			}
 		}
 	}
 }
@@ -111,7 +118,7 @@ func TestTokensMigrationKeepsIdsAndRevocations(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"0002_tokens.sql", "0003_token_name_order.sql"} {
-		body, err := migrations.ReadFile("migrations/" + name)
+		body, err := sqliteMigrations.ReadFile("migrations/" + name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +181,7 @@ func TestTokensMigrationKeepsIdsAndRevocations(t *testing.T) {
 // the named one create.
 func tablesCreatedAfter(t *testing.T, after string) []string {
 	t.Helper()
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	names, err := fs.Glob(sqliteMigrations, "migrations/*.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +192,7 @@ func tablesCreatedAfter(t *testing.T, after string) []string {
 		if path.Base(name) <= after {
 			continue
 		}
-		body, err := migrations.ReadFile(name)
+		body, err := sqliteMigrations.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,7 +207,7 @@ func tablesCreatedAfter(t *testing.T, after string) []string {
 // with ALTER TABLE … ADD COLUMN.
 func columnsAddedAfter(t *testing.T, after string) [][2]string {
 	t.Helper()
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	names, err := fs.Glob(sqliteMigrations, "migrations/*.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +218,7 @@ func columnsAddedAfter(t *testing.T, after string) [][2]string {
 		if path.Base(name) <= after {
 			continue
 		}
-		body, err := migrations.ReadFile(name)
+		body, err := sqliteMigrations.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
 		}

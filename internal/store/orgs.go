@@ -453,7 +453,7 @@ func (db *DB) AuditLog(ctx context.Context, orgID int64, event string, page core
 
 // orgColumns selects an organization with its token policy (the defaults when its owners set
 // none), so the cached OrgBySlug answer carries the policy the API's authorization applies.
-const orgColumns = `SELECT o.id, o.slug, o.name, o.created_at, coalesce(p.revoke_exposed, 1),
+const orgColumns = `SELECT o.id, o.slug, o.name, o.created_at, coalesce(p.revoke_exposed, true),
 	coalesce(p.max_token_days, 0), coalesce(p.max_user_token_days, 0)
 	FROM orgs o LEFT JOIN org_token_policies p ON p.org_id = o.id`
 

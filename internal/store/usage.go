@@ -8,15 +8,15 @@ import (
 )
 
 // saveTokenUse is SaveTokenUses' statement, one for the three kinds. SQLite evaluates every
-// SET expression against the row as it was, so the project test sees the previous
-// last_used_at. Only org token uses name a project; for the others ProjectID is 0, which is
+// SET expression against the row as it was (so does PostgreSQL), so the project test sees the
+// previous last_used_at, and the time only ever moves forward. Only org token uses name a project; for the others ProjectID is 0, which is
 // no project, and the column stays as it is (NULL).
 const saveTokenUse = `UPDATE tokens SET
 	last_used_project_id = CASE WHEN coalesce(last_used_at, 0) <= ?1
 		AND EXISTS (SELECT 1 FROM projects WHERE id = ?2) THEN ?2 ELSE last_used_project_id END,
 	last_used_action = CASE WHEN coalesce(last_used_at, 0) <= ?1
 		AND EXISTS (SELECT 1 FROM projects WHERE id = ?2) THEN ?5 ELSE last_used_action END,
-	last_used_at = max(coalesce(last_used_at, 0), ?1)
+	last_used_at = CASE WHEN coalesce(last_used_at, 0) > ?1 THEN last_used_at ELSE ?1 END
 	WHERE kind = ?3 AND id = ?4`
 
 // SaveTokenUses writes a batch of token uses as the tokens' "last used", in one transaction.

@@ -1,0 +1,97 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+//go:embed pgmigrations/*.sql
+var postgresMigrations embed.FS
+
+// Advisory lock keys: arbitrary, fixed numbers no other application on the database is
+// expected to use ("tokenboard" in ASCII, then which lock).
+const (
+	writeLockKey     = 0x746f6b656e01
+	migrationLockKey = 0x746f6b656e02
+)
+
+// invalidateChannel is the LISTEN/NOTIFY channel on which each write that can change a cached
+// answer announces itself to every instance.
+const invalidateChannel = "tokenboard_invalidate"
+
+// maxPostgresConns bounds one instance's connections: PostgreSQL allows 100 by default, to be
+// shared by every instance (and the operator's psql).
+const maxPostgresConns = 32
+
+// postgresBackend runs the store on PostgreSQL, shared by any number of instances.
+type postgresBackend struct{}
+
+func (postgresBackend) migrations() (fs.FS, string) { return postgresMigrations, "pgmigrations" }
+
+// lockMigrations takes a session advisory lock on conn, so that `tokenboard migrate` and
+// starting instances never apply the same migration twice; the others wait, then find it
+// applied.
+func (postgresBackend) lockMigrations(ctx context.Context, conn *sql.Conn) (func(), error) {
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(?)`, int64(migrationLockKey)); err != nil {
+		return nil, fmt.Errorf("migration lock: %w", err)
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(?)`, int64(migrationLockKey))
+	}, nil
+}
+
+// beginWrite takes the transaction-scoped write lock every instance's writers share, so that
+// writes are serialized across instances exactly as SQLite serializes them within one: the
+// checks a write makes before it writes (the 20-token cap, the last owner, a free slug) hold
+// when it commits, whichever instance races it. A write holds the lock for a few
+// milliseconds; lock_timeout turns a longer wait into 55P03, which isBusy reports as
+// unavailable (503 with Retry-After), as SQLite's busy timeout does.
+func (postgresBackend) beginWrite(ctx context.Context, tx *sql.Tx, wait time.Duration) error {
+	_, err := tx.ExecContext(ctx, `SELECT set_config('lock_timeout', ?, true), pg_advisory_xact_lock(?)`,
+		millis(wait), int64(writeLockKey))
+	return err
+}
+
+// announceWrite queues a notification that PostgreSQL delivers to every listening instance
+// when (and only if) tx commits.
+func (postgresBackend) announceWrite(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_notify(?, '')`, invalidateChannel)
+	return err
+}
+
+// readOnly reads one snapshot, as SQLite's read transactions do.
+func (postgresBackend) readOnly() *sql.TxOptions {
+	return &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
+}
+
+// OpenPostgres connects to the PostgreSQL database at url (postgres://…), applies pending
+// migrations, and listens for the other instances' writes. Its caches answer from memory only
+// while that notification connection is up (listen.go).
+func OpenPostgres(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("database URL: %w", err)
+	}
+	sqldb := sql.OpenDB(newPGConnector(cfg))
+	sqldb.SetMaxOpenConns(maxPostgresConns)
+	sqldb.SetMaxIdleConns(maxPostgresConns)
+	// A connection PostgreSQL dropped (a restart, a failover) is replaced, not kept failing.
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	db := newDB(sqldb, postgresBackend{})
+	if err := sqldb.PingContext(ctx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		sqldb.Close()
+		return nil, err
+	}
+	db.listener = startListener(cfg, db)
+	return db, nil
+}
