@@ -71,7 +71,7 @@ func (s *Screens) UserTokenNewPage(c echo.Context) error {
 			}
 		}
 	}
-	v.PolicyOrgs = s.userTokenPolicyOrgs(c)
+	s.withUserTokenPolicies(c, &v)
 	return s.render(c, http.StatusOK, views.NewUserToken(s.page(c, "Create New Token", views.NavUserTokens), v))
 }
 
@@ -107,12 +107,7 @@ func (s *Screens) UserTokenCreate(c echo.Context) error {
 		if err == nil {
 			request.NoStore(c)
 			reveal := views.TokenRevealView{Token: plain, DoneURL: userTokensPath}
-			var refusing []core.Org
-			for _, o := range s.userTokenPolicyOrgs(c) {
-				if o.Policy.UserTokenRefused(t.CreatedAt, t.ExpiresAt) {
-					refusing = append(refusing, o)
-				}
-			}
+			refusing := refusingOrgs(s.userTokenPolicyOrgs(c), t.CreatedAt, t.ExpiresAt)
 			return s.render(c, http.StatusOK, views.UserTokenCreatedRefused(s.page(c, "Create New Token", views.NavUserTokens), reveal, refusing))
 		}
 		if !isInvalid(err) {
@@ -121,7 +116,7 @@ func (s *Screens) UserTokenCreate(c echo.Context) error {
 		fields = formErrors(err)
 	}
 	v.Errors = fields
-	v.PolicyOrgs = s.userTokenPolicyOrgs(c)
+	s.withUserTokenPolicies(c, &v)
 	return s.render(c, http.StatusBadRequest, views.NewUserToken(s.page(c, "Create New Token", views.NavUserTokens), v))
 }
 
