@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian machine: installs what the tests need (Chromium for
 # the browser tests, the sentry-cli npm package for the client tests, nginx for the
-# forward-auth test), then checks formatting,
-# generated code and vet, and runs every test with the race detector.
+# forward-auth test, PostgreSQL 15 for the PostgreSQL backend), then checks formatting,
+# generated code and vet, and runs every test with the race detector: once on SQLite, then the
+# store's contract suite and the web's create/use/revoke tests again on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,7 @@ export TOKENBOARD_REQUIRE_TOOLS=1
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -50,6 +52,20 @@ fi
 step "go vet"
 go vet ./...
 
+step "PostgreSQL"
+# A throwaway server for the run, stopped on exit: the tests create their databases on it.
+pgdir=$(mktemp -d /tmp/tokenboard-pg.XXXXXX)
+trap 'bash scripts/postgres.sh stop "$pgdir" 2>/dev/null || true; rm -rf "$pgdir"' EXIT
+TOKENBOARD_TEST_POSTGRES=$(PG_FSYNC=off bash scripts/postgres.sh start "$pgdir")
+export TOKENBOARD_TEST_POSTGRES
+echo "PostgreSQL $(/usr/lib/postgresql/15/bin/postgres --version | awk '{print $3}') at ${TOKENBOARD_TEST_POSTGRES%%/postgres?*}"
+
 step "tests (race detector on)"
 # The fuzz corpora under testdata/fuzz run as ordinary tests here.
 go test -race -count=1 -timeout 30m ./... 2>&1 | tee /tmp/tokenboard-test.log
+
+step "tests on PostgreSQL: the store's contract suite, the API, and the screens' create/use/revoke"
+TOKENBOARD_TEST_BACKEND=postgres go test -race -count=1 -timeout 30m ./internal/store/... ./web/api/ 2>&1 | tee -a /tmp/tokenboard-test.log
+TOKENBOARD_TEST_BACKEND=postgres go test -race -count=1 -timeout 30m -run \
+  'TestBrowserOrgTokenIsShownOnceAndOnlyAnOwnerRevokes|TestOrgTokenScreensEnforceEveryRole|TestBrowserUserTokenCreateRenameRevoke|TestBrowserOwnerManagesAnIntegrationsTokens|TestCopiedSessionCookieStopsWorkingAfterSignOut|TestOrgTokenCreationEmailsEveryOwner|TestSignIn$' \
+  ./web/ui/ 2>&1 | tee -a /tmp/tokenboard-test.log

@@ -33,6 +33,9 @@ import (
 //     the epoch again), so an answer read before a commit never outlives the commit's
 //     Invalidate.
 //
+// On PostgreSQL the other instances' writes arrive as notifications (listen.go), which call
+// DB.Invalidate; while the notification connection is down, no answer is served from memory.
+//
 // Token expiry is compared with the clock on every request, cached answer or not. Failed
 // lookups are never cached: only live tokens and existing organizations take space.
 type Cache struct {
@@ -143,12 +146,14 @@ type readCache[K comparable, V any] struct {
 	m     map[K]cacheEntry[V]
 }
 
-// get returns the cached answer for k if nothing has been invalidated since it was read.
+// get returns the cached answer for k if nothing has been invalidated since it was read, and
+// the store can hear about every write (DB.answersTrusted: on PostgreSQL, while its listener
+// is connected).
 func (c *readCache[K, V]) get(k K) (V, bool) {
 	c.mu.RLock()
 	e, ok := c.m[k]
 	c.mu.RUnlock()
-	if !ok || e.epoch != c.owner.epoch.Load() || time.Now().After(e.until) {
+	if !ok || e.epoch != c.owner.epoch.Load() || time.Now().After(e.until) || !c.owner.DB.answersTrusted.Load() {
 		var zero V
 		return zero, false
 	}

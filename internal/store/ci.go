@@ -656,7 +656,7 @@ func (db *DB) deployStats(ctx context.Context, orgID int64, releaseIDs []int64) 
 	rows, err := db.query(ctx, `SELECT d.id, d.release_id, d.environment, d.name, d.url, d.started_at, d.finished_at,
 			(SELECT count(*) FROM deploys WHERE release_id = r.id)
 		FROM releases r JOIN deploys d ON d.id = (SELECT id FROM deploys WHERE release_id = r.id ORDER BY finished_at DESC, id DESC LIMIT 1)
-		WHERE r.org_id = ? AND r.id IN (SELECT value FROM json_each(?))`, orgID, idJSON(releaseIDs))
+		WHERE r.org_id = ? AND r.id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))`, orgID, idJSON(releaseIDs))
 	if err != nil {
 		return nil, err
 	}
@@ -688,7 +688,7 @@ func ensureCommit(ctx context.Context, tx *sql.Tx, orgID, repoID int64, c core.N
 	var authorID sql.NullInt64
 	if email := strings.TrimSpace(c.AuthorEmail); email != "" {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO commit_authors (org_id, name, email) VALUES (?, ?, ?)
-			ON CONFLICT (org_id, email) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END
+			ON CONFLICT (org_id, email) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE commit_authors.name END
 			RETURNING id`, orgID, c.AuthorName, strings.ToLower(email)).Scan(&authorID); err != nil {
 			return 0, err
 		}
@@ -697,9 +697,9 @@ func ensureCommit(ctx context.Context, tx *sql.Tx, orgID, repoID int64, c core.N
 	err := tx.QueryRowContext(ctx, `INSERT INTO commits (org_id, repository_id, key, message, author_id, committed_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (repository_id, key) DO UPDATE SET
-			message = CASE WHEN excluded.message <> '' THEN excluded.message ELSE message END,
-			author_id = coalesce(excluded.author_id, author_id),
-			committed_at = coalesce(excluded.committed_at, committed_at)
+			message = CASE WHEN excluded.message <> '' THEN excluded.message ELSE commits.message END,
+			author_id = coalesce(excluded.author_id, commits.author_id),
+			committed_at = coalesce(excluded.committed_at, commits.committed_at)
 		RETURNING id`, orgID, repoID, c.Key, c.Message, authorID, nullableUnix(c.Timestamp), now).Scan(&id)
 	return id, err
 }
@@ -873,7 +873,7 @@ func (db *DB) commitStats(ctx context.Context, orgID int64, releaseIDs []int64) 
 		JOIN commits c ON c.id = (SELECT commit_id FROM release_commits WHERE release_id = r.id ORDER BY position LIMIT 1)
 		JOIN repositories repo ON repo.id = c.repository_id
 		LEFT JOIN commit_authors a ON a.id = c.author_id
-		WHERE r.org_id = ? AND r.id IN (SELECT value FROM json_each(?))`, orgID, ids)
+		WHERE r.org_id = ? AND r.id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))`, orgID, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -904,7 +904,7 @@ func (db *DB) commitStats(ctx context.Context, orgID int64, releaseIDs []int64) 
 	rows, err = db.query(ctx, `SELECT DISTINCT r.id, a.id, a.name, a.email FROM releases r
 		JOIN release_commits rc ON rc.release_id = r.id
 		JOIN commits c ON c.id = rc.commit_id JOIN commit_authors a ON a.id = c.author_id
-		WHERE r.org_id = ? AND r.id IN (SELECT value FROM json_each(?)) ORDER BY r.id, a.email`, orgID, ids)
+		WHERE r.org_id = ? AND r.id IN (SELECT CAST(value AS BIGINT) FROM json_each(?)) ORDER BY r.id, a.email`, orgID, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -1006,7 +1006,7 @@ func (db *DB) AddRepository(ctx context.Context, orgID int64, name, url string) 
 		}
 		var err error
 		r, err = scanRepository(tx.QueryRowContext(ctx, `INSERT INTO repositories (org_id, name, url, created_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (org_id, name) DO UPDATE SET url = CASE WHEN excluded.url <> '' THEN excluded.url ELSE url END
+			ON CONFLICT (org_id, name) DO UPDATE SET url = CASE WHEN excluded.url <> '' THEN excluded.url ELSE repositories.url END
 			RETURNING `+repositoryColumns, orgID, name, url, unix(db.Now())))
 		return err
 	})

@@ -258,7 +258,11 @@ func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 }
 
 // inTxKeepingAnswers is inTx for writes that change no cached answer (a token's last use, an
-// outbox row's delivery, a generated secret): they leave the cache warm.
+// outbox row's delivery, a generated secret, a new token): they leave the cache warm. A new
+// token changes none because the cache holds only tokens that were found: a lookup of the new
+// token's hash before it existed failed, and failures are never cached. Without this, a CI
+// fleet minting tokens would empty the cache the reads of every other client depend on
+// (BENCHMARKS.md, "Writes under load").
 func (db *DB) inTxKeepingAnswers(ctx context.Context, fn func(*sql.Tx) error) error {
 	return db.writeTx(ctx, false, fn)
 }

@@ -12,11 +12,13 @@ import (
 
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/store"
+	"github.com/tokenboard/tokenboard/internal/store/storetest"
 )
 
 // Issue 10 item 9: the database file and its -wal and -shm files are readable by their owner
 // only, whatever the umask, for a new database and for one created 0644 by an older version.
 func TestDatabaseFilesAreOwnerOnly(t *testing.T) {
+	storetest.SkipOnPostgres(t, "the permissions of SQLite's files")
 	// Not parallel: the umask is the process's, and every other test creating files while it
 	// is 0 would create them world-writable. Serial tests run before the parallel ones resume.
 	// The most permissive umask: without explicit permissions, files would come out 0666.

@@ -303,7 +303,8 @@ func (db *DB) CreateIntegrationToken(ctx context.Context, orgID int64, slug stri
 		tok   *core.IntegrationToken
 		plain string
 	)
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	// A new token changes no cached answer (inTxKeepingAnswers).
+	err := db.inTxKeepingAnswers(ctx, func(tx *sql.Tx) error {
 		i, err := db.authorizeTokenIssue(ctx, tx, orgID, slug)
 		if err != nil {
 			return err

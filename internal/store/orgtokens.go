@@ -94,7 +94,8 @@ func (db *DB) CreateOrgToken(ctx context.Context, orgID int64, n core.NewOrgToke
 	}
 	var t *core.OrgToken
 	var plaintext string
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	// A new token changes no cached answer (inTxKeepingAnswers).
+	err = db.inTxKeepingAnswers(ctx, func(tx *sql.Tx) error {
 		if _, err := db.authorize(ctx, tx, orgID, core.RuleUseOrgTokens); err != nil {
 			return err
 		}

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"time"
@@ -30,7 +32,11 @@ const invalidateChannel = "tokenboard_invalidate"
 const maxPostgresConns = 32
 
 // postgresBackend runs the store on PostgreSQL, shared by any number of instances.
-type postgresBackend struct{}
+type postgresBackend struct {
+	// instance names this store in its notifications, so that its listener skips its own
+	// writes: writeTx has invalidated this store's caches already, at the commit.
+	instance string
+}
 
 func (postgresBackend) migrations() (fs.FS, string) { return postgresMigrations, "pgmigrations" }
 
@@ -60,8 +66,8 @@ func (postgresBackend) beginWrite(ctx context.Context, tx *sql.Tx, wait time.Dur
 
 // announceWrite queues a notification that PostgreSQL delivers to every listening instance
 // when (and only if) tx commits.
-func (postgresBackend) announceWrite(ctx context.Context, tx *sql.Tx) error {
-	_, err := tx.ExecContext(ctx, `SELECT pg_notify(?, '')`, invalidateChannel)
+func (b postgresBackend) announceWrite(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_notify(?, ?)`, invalidateChannel, b.instance)
 	return err
 }
 
@@ -83,7 +89,10 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 	sqldb.SetMaxIdleConns(maxPostgresConns)
 	// A connection PostgreSQL dropped (a restart, a failover) is replaced, not kept failing.
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	db := newDB(sqldb, postgresBackend{})
+	instance := make([]byte, 8)
+	rand.Read(instance)
+	backend := postgresBackend{instance: hex.EncodeToString(instance)}
+	db := newDB(sqldb, backend)
 	if err := sqldb.PingContext(ctx); err != nil {
 		sqldb.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
@@ -92,6 +101,18 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 		sqldb.Close()
 		return nil, err
 	}
-	db.listener = startListener(cfg, db)
+	db.listener = startListener(cfg, db, backend.instance)
+	db.listener.waitReady(5 * time.Second)
 	return db, nil
+}
+
+// OpenPostgresHandle is a plain database/sql handle on the PostgreSQL database at url, taking
+// the store's queries (placeholders rewritten), for the test fixtures that write next to the
+// store (storetest) as another instance would.
+func OpenPostgresHandle(url string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("database URL: %w", err)
+	}
+	return sql.OpenDB(newPGConnector(cfg)), nil
 }

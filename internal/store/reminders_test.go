@@ -13,6 +13,7 @@ import (
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/smtptest"
 	"github.com/tokenboard/tokenboard/internal/store"
+	"github.com/tokenboard/tokenboard/internal/store/storetest"
 )
 
 // TestExpiryReminders drives the store's clock through two tokens' lives: the 7-day and
@@ -42,8 +43,8 @@ func TestExpiryReminders(t *testing.T) {
 	app.WaitOutboxDelivered(t, 5*time.Second)
 	seen := len(app.SMTP.Messages())
 
-	// A second instance on the same file, with the same clock.
-	other, err := store.Open(context.Background(), app.DatabasePath())
+	// A second instance on the same database, with the same clock.
+	other, err := storetest.OpenAnother(context.Background(), app.DB, app.DatabasePath())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"testing"
 	"time"
@@ -178,12 +177,7 @@ func TestPasswordAndEmailChangesEndTheOtherSessions(t *testing.T) {
 func TestDeactivatedUsersSessionFails(t *testing.T) {
 	db := mustOpen(t)
 	secret, _ := startSession(t, db, "member@acme.test")
-	raw, err := sql.Open("sqlite", "file:"+db.path+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	if _, err := raw.Exec(`UPDATE users SET active = 0 WHERE email = 'member@acme.test'`); err != nil {
+	if err := db.fx.DeactivateUser(context.Background(), "member@acme.test"); err != nil {
 		t.Fatal(err)
 	}
 	if sessionLive(t, db, secret) {

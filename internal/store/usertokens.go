@@ -75,7 +75,8 @@ func (db *DB) CreateUserToken(ctx context.Context, n core.NewUserToken) (*core.U
 		return nil, "", err
 	}
 	var t *core.UserToken
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	// A new token changes no cached answer (inTxKeepingAnswers).
+	err = db.inTxKeepingAnswers(ctx, func(tx *sql.Tx) error {
 		row, err := insertToken(ctx, tx, newToken{kind: core.TokenUser, userID: actor.ID, plaintext: plain,
 			name: n.Name, scopes: n.Scopes, createdBy: actor.ID, createdAt: now, expiresAt: n.ExpiresAt})
 		if err != nil {

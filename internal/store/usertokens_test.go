@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -16,10 +15,11 @@ import (
 	"github.com/tokenboard/tokenboard/internal/store/storetest"
 )
 
-// testStore is a fresh database with the demo organizations, and its file for raw inspection.
+// testStore is a fresh database with the demo organizations, and a second handle on it for
+// raw inspection.
 type testStore struct {
 	*store.DB
-	path string
+	fx *storetest.Fixtures
 }
 
 func mustOpen(t testing.TB) *testStore {
@@ -29,9 +29,13 @@ func mustOpen(t testing.TB) *testStore {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	fx, err := storetest.New(db, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fx.Close(); db.Close() })
 	db.BaseURL = "http://tokenboard.test/"
-	return &testStore{DB: db, path: path}
+	return &testStore{DB: db, fx: fx}
 }
 
 // as returns a context whose actor is the demo user with that email.
@@ -64,14 +68,10 @@ func (s *testStore) authenticate(t *testing.T, plain string) (*core.Principal, e
 }
 
 // rawDump returns every value of every row of the tables, as text, read through a second
-// connection: what an attacker with a copy of the database file would see.
+// connection: what an attacker with a copy of the database would see.
 func (s *testStore) rawDump(t *testing.T, tables ...string) string {
 	t.Helper()
-	conn, err := sql.Open("sqlite", "file:"+s.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := s.fx.Raw()
 	var b strings.Builder
 	for _, table := range tables {
 		rows, err := conn.Query(`SELECT * FROM ` + table)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,15 +14,10 @@ import (
 
 // openSeeded opens a fresh database with one organization, its owner and a member, returning
 // the store, its file and the owner's and the member's contexts.
-func openSeeded(t *testing.T) (*DB, string, context.Context, context.Context) {
+func openSeeded(t *testing.T) (*DB, *sql.DB, context.Context, context.Context) {
 	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "tokenboard.db")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db, raw := openEmpty(t)
 	db.PasswordCost, db.BaseURL = 4, "http://tokenboard.test"
 	op := core.WithActor(ctx, core.Actor{Operator: true, IP: "test"})
 	user := func(email string) context.Context {
@@ -42,27 +35,16 @@ func openSeeded(t *testing.T) (*DB, string, context.Context, context.Context) {
 	if _, err := db.AddMember(op, org.ID, "member@acme.test", core.RoleMember); err != nil {
 		t.Fatal(err)
 	}
-	return db, path, owner, member
-}
-
-// rawHandle opens a second handle on the file that never waits for the write lock.
-func rawHandle(t *testing.T, path string) *sql.DB {
-	t.Helper()
-	raw, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?_pragma=busy_timeout(0)&_txlock=immediate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.Close() })
-	return raw
+	return db, raw, owner, member
 }
 
 // TestCacheKeptByLastUseAndMailWrites checks that the writes which change no cached answer
-// (saving token uses, marking mail sent or failed) leave the cache as it was, and that
+// (saving token uses, marking mail sent or failed, creating tokens) leave the cache as it was, and that
 // Invalidate, and the store's own writes, drop it. A row changed behind the store's back (and
 // not reported) shows which: the cache keeps answering with what it read before.
 func TestCacheKeptByLastUseAndMailWrites(t *testing.T) {
 	t.Parallel()
-	db, path, owner, _ := openSeeded(t)
+	db, raw, owner, _ := openSeeded(t)
 	ctx := context.Background()
 	c := NewCache(db)
 	c.ttl = time.Hour // only invalidation may end an answer here, never the clock
@@ -75,7 +57,7 @@ func TestCacheKeptByLastUseAndMailWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rawHandle(t, path).Exec(`UPDATE tokens SET revoked_at = 1 WHERE token_hash = ?`, parsed.Hash); err != nil {
+	if _, err := raw.Exec(`UPDATE tokens SET revoked_at = 1 WHERE token_hash = ?`, parsed.Hash); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.SaveTokenUses(ctx, []core.TokenUse{{Kind: core.TokenUser, TokenID: p.TokenID, At: time.Now()}}); err != nil {
@@ -89,6 +71,17 @@ func TestCacheKeptByLastUseAndMailWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := db.MarkSent(ctx, due[0].ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// New tokens of every kind: none can be a cached answer.
+	acmeOrg, err := db.OrgBySlug(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.CreateOrgToken(owner, acmeOrg.ID, core.NewOrgToken{Name: "ci"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.CreateUserToken(owner, core.NewUserToken{Scopes: core.NewScopeSet(core.ScopeOrgRead)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.AuthenticateToken(ctx, parsed); err != nil {
@@ -112,11 +105,7 @@ func TestCacheKeptByLastUseAndMailWrites(t *testing.T) {
 		t.Errorf("role %q after the change, want admin", role)
 	}
 	// DB.Invalidate reaches every cache of the store, and only those.
-	other, err := Open(ctx, filepath.Join(t.TempDir(), "other.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other, _ := openEmpty(t)
 	otherCache := NewCache(other)
 	before := otherCache.epoch.Load()
 	db.Invalidate()
@@ -130,7 +119,7 @@ func TestCacheKeptByLastUseAndMailWrites(t *testing.T) {
 // held.
 func TestPanicInTransactionReleasesTheWriteLock(t *testing.T) {
 	t.Parallel()
-	db, path, _, _ := openSeeded(t)
+	db, raw, _, _ := openSeeded(t)
 	ctx := context.Background()
 	db.WriteWait = 50 * time.Millisecond
 	func() {
@@ -146,12 +135,14 @@ func TestPanicInTransactionReleasesTheWriteLock(t *testing.T) {
 			panic("boom")
 		})
 	}()
-	raw := rawHandle(t, path)
 	tx, err := raw.Begin()
+	if err == nil {
+		err = takeWriteLock(tx)
+		tx.Rollback()
+	}
 	if err != nil {
 		t.Fatalf("another handle cannot take the write lock after the panic: %v", err)
 	}
-	tx.Rollback()
 	if err := db.inTx(ctx, func(tx *sql.Tx) error { return nil }); err != nil {
 		t.Fatalf("the next write after the panic: %v", err)
 	}

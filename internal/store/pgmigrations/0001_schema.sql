@@ -319,3 +319,11 @@ CREATE TABLE org_token_policies (
     max_user_token_days     BIGINT NOT NULL DEFAULT 0,
     updated_at              BIGINT NOT NULL
 );
+
+-- SQLite's json_each over a JSON array, which the queries use to pass a list in one parameter:
+-- the array's elements as text in a column named value, with their 0-based index as key (the
+-- queries CAST where they need numbers). A text argument, so it does not clash with
+-- PostgreSQL's own json_each(json).
+CREATE FUNCTION json_each(list text) RETURNS TABLE (key bigint, value text)
+    LANGUAGE sql IMMUTABLE AS $$
+    SELECT n - 1, v FROM json_array_elements_text(list::json) WITH ORDINALITY AS e(v, n) $$;

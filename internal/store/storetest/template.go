@@ -69,8 +69,12 @@ func CopyDemo(path string) error {
 }
 
 // OpenDemo copies the demo database to path and opens it, with the cheapest bcrypt cost for
-// the passwords the test sets.
+// the passwords the test sets. On PostgreSQL (OnPostgres) it opens a fresh database cloned from
+// the demo instead, and path is not used.
 func OpenDemo(ctx context.Context, path string) (*store.DB, error) {
+	if OnPostgres() {
+		return openPostgresDemo(ctx)
+	}
 	if err := CopyDemo(path); err != nil {
 		return nil, err
 	}
@@ -80,4 +84,13 @@ func OpenDemo(ctx context.Context, path string) (*store.DB, error) {
 	}
 	db.PasswordCost = bcrypt.MinCost
 	return db, nil
+}
+
+// OpenAnother opens a second store on the database db has open (the file at path, or db's
+// PostgreSQL database), as a second process or instance would.
+func OpenAnother(ctx context.Context, db *store.DB, path string) (*store.DB, error) {
+	if u, ok := postgresURLs.Load(db); ok {
+		return store.OpenPostgres(ctx, u.(string))
+	}
+	return store.Open(ctx, path)
 }

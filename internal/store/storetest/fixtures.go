@@ -1,7 +1,11 @@
 // Package storetest writes and inspects test data in a tokenboard database: tokens minted
 // through the real services, and the few changes no service makes (a token expired or revoked
 // behind the server's back, a user deactivated, thousands of tokens seeded at once) written
-// with SQL next to the schema they depend on, so no package outside internal/sqlite holds SQL.
+// with SQL next to the schema they depend on, so no package outside internal/store holds SQL.
+//
+// The store runs on SQLite files unless TOKENBOARD_TEST_POSTGRES names a PostgreSQL server
+// (postgres.go): then every database a test opens is a fresh PostgreSQL database, and the same
+// tests check the PostgreSQL backend.
 //
 // It is for tests and benchmarks only; programs use the store (store.DB) itself.
 package storetest
@@ -23,9 +27,9 @@ import (
 	"github.com/tokenboard/tokenboard/internal/store"
 )
 
-// Fixtures writes test data into the database file a store has open. Rows written with SQL go
-// through a second handle on the file, as another process would write them; each such write
-// then calls the store's Invalidate, as the cross-process signal does for the server.
+// Fixtures writes test data into the database a store has open. Rows written with SQL go
+// through a second handle on the database, as another process would write them; each such
+// write then calls the store's Invalidate, as the cross-process signal does for the server.
 type Fixtures struct {
 	// DB is the store the services are called on and whose cache is invalidated.
 	DB   *store.DB
@@ -33,8 +37,13 @@ type Fixtures struct {
 	raw  *sql.DB
 }
 
-// New returns fixtures for the store db, whose database file is path.
+// New returns fixtures for the store db, whose database file is path (on PostgreSQL, the
+// database OpenDemo made for it).
 func New(db *store.DB, path string) (*Fixtures, error) {
+	if u, ok := postgresURLs.Load(db); ok {
+		raw, err := store.OpenPostgresHandle(u.(string))
+		return &Fixtures{DB: db, raw: raw}, err
+	}
 	raw, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"+
 		"&_pragma=synchronous(NORMAL)&_txlock=immediate")
@@ -139,7 +148,7 @@ func (f *Fixtures) ExpireToken(ctx context.Context, token string) error {
 // DeactivateUser marks a user inactive (tokenboard has no screen for it yet): their tokens
 // then get 401 "User inactive or deleted".
 func (f *Fixtures) DeactivateUser(ctx context.Context, email string) error {
-	return f.write(ctx, "no user "+email, `UPDATE users SET active = 0 WHERE email = ? COLLATE NOCASE`, email)
+	return f.write(ctx, "no user "+email, `UPDATE users SET active = ? WHERE email = ? COLLATE NOCASE`, false, email)
 }
 
 // AddMember makes the user a member of the organization with the role behind the services'
@@ -258,6 +267,9 @@ func (f *Fixtures) SeedNumberedOrgTokens(ctx context.Context, orgID int64, prefi
 // value of every table containing it (read through SQL), and the name of each database file
 // (main, -wal) whose raw bytes contain it, which also catches freed pages and dropped rows.
 func (f *Fixtures) FindInDatabase(ctx context.Context, s string) ([]string, error) {
+	if f.path == "" {
+		return f.findInPostgres(ctx, s)
+	}
 	var found []string
 	tables, err := f.strings(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'`)
 	if err != nil {
@@ -314,6 +326,9 @@ func (f *Fixtures) strings(ctx context.Context, query string, args ...any) ([]st
 // Checkpoint copies the write-ahead log into the database file and empties it, as SQLite does
 // on its own from time to time, so a test can check what the file holds afterwards.
 func (f *Fixtures) Checkpoint(ctx context.Context) error {
+	if f.path == "" {
+		return nil // PostgreSQL: nothing of the kind to do
+	}
 	_, err := f.raw.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 	return err
 }
