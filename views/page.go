@@ -52,6 +52,7 @@ const (
 	NavAuthTokens   = "auth-tokens"
 	NavIntegrations = "developer-settings"
 	NavReleases     = "releases"
+	NavRepositories = "repositories"
 	NavDetails      = "account-details"
 	NavSecurity     = "account-security"
 	NavUserTokens   = "user-tokens"

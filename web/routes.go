@@ -88,6 +88,11 @@ func (s *Server) routes() {
 	org.GET("/releases/", s.screens.ReleasesPage)
 	org.GET("/projects/:project/source-maps/", s.screens.SourceMapsPage)
 	org.POST("/projects/:project/source-maps/delete/", s.screens.SourceMapsDelete)
+	// Settings > Repositories (issue 13): every member lists; owners and managers add and
+	// remove, which sentry-cli's set-commits --commit REPO@SHA needs first.
+	org.GET("/repos/", s.screens.RepositoriesPage)
+	org.POST("/repos/", s.screens.RepositoryAdd, ui.RequireRole(core.Role.CanManageRepositories))
+	org.POST("/repos/:id/remove/", s.screens.RepositoryRemove, ui.RequireRole(core.Role.CanManageRepositories))
 
 	// Organization auth tokens (SPEC 3.1-3.3): every member with org:read lists, creates and
 	// renames; only owners and managers revoke.

@@ -19,6 +19,7 @@ var allRules = []core.Rule{
 	core.RuleReadAuditLog, core.RuleUseOrgTokens, core.RuleRevokeOrgTokens,
 	core.RuleReadIntegrations, core.RuleManageIntegrations, core.RuleDeleteIntegrations,
 	core.RuleReadReleases, core.RuleWriteReleases, core.RuleDeleteReleases,
+	core.RuleReadRepositories, core.RuleManageRepositories,
 }
 
 // everyScope lists each scope alone, the scope sets single-scope tokens are made with.
@@ -185,6 +186,13 @@ func TestAuthorizeCases(t *testing.T) {
 			"You do not have permission to perform this action.", "billing holds no scope"},
 		{"anonymous", core.Actor{}, core.RoleOwner, core.RuleReadReleases, core.EUNAUTHORIZED,
 			"Authentication credentials were not provided.", ""},
+		{"manager adds repositories", session, core.RoleManager, core.RuleManageRepositories, "", "", "issue 13: owner/manager settings page"},
+		{"admin cannot add repositories", session, core.RoleAdmin, core.RuleManageRepositories, core.EFORBIDDEN,
+			"You do not have permission to perform this action.", "issue 13: owners and managers only"},
+		{"member lists repositories", session, core.RoleMember, core.RuleReadRepositories, "", "", "everyone who reads the org"},
+		{"org token lists repositories", orgToken(targetOrg), core.NoRole, core.RuleReadRepositories, "", "", "sentry-cli set-commits"},
+		{"integration token with org:admin cannot add repositories", integration(targetOrg, "org:admin"), core.NoRole,
+			core.RuleManageRepositories, core.EFORBIDDEN, "You do not have permission to perform this action.", "members only"},
 		{"empty rule fails closed", session, core.RoleOwner, core.Rule{Name: "empty"}, core.EFORBIDDEN,
 			"You do not have permission to perform this action.", ""},
 	}

@@ -2,6 +2,8 @@ package core
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -154,18 +156,77 @@ type DeployStats struct {
 }
 
 // Repository is a code repository of the organization; commits and refs name it by Name
-// ("acme/web"). Repositories are created as commits and refs arrive, or added by an owner or
-// manager.
+// ("acme/web"). Repositories are created as commits arrive (sentry-cli set-commits --auto or
+// --local), or added by an owner or manager on Settings > Repositories; refs (set-commits
+// --commit REPO@SHA) must name one that exists, as in Sentry.
 type Repository struct {
 	ID    int64
 	OrgID int64
 	Name  string
 	URL   string
 	// Provider is the integration the repository comes from; empty for one created from
-	// commits (Sentry's "unknown provider").
+	// commits or added by hand (Sentry's "unknown provider").
 	Provider  string
 	Status    string
 	CreatedAt time.Time
+	// CommitCount is how many commits of the repository are recorded, and ReleaseCount how
+	// many releases list at least one of them (a repository some release lists cannot be
+	// removed). Both are filled by Repositories only.
+	CommitCount  int
+	ReleaseCount int
+}
+
+// MaxRepositoryName and MaxRepositoryURL bound what a repository's name and URL may hold
+// (Sentry's columns are 200 characters).
+const (
+	MaxRepositoryName = 200
+	MaxRepositoryURL  = 200
+)
+
+// NewRepository is a repository an owner or manager adds on Settings > Repositories.
+type NewRepository struct {
+	// Name is how commits and sentry-cli's --commit REPO@SHA name it: "owner/repo".
+	Name string
+	// URL is optional: where people browse the repository, http(s) only.
+	URL string
+}
+
+// Validate checks a repository to add. A name may not contain "@" or "#", because sentry-cli's
+// --commit REPO#PATH@SHA could not name it.
+func (n *NewRepository) Validate() error {
+	n.Name, n.URL = strings.TrimSpace(n.Name), strings.TrimSpace(n.URL)
+	switch {
+	case n.Name == "":
+		return FieldError("name", "The repository name cannot be blank.")
+	case utf8.RuneCountInString(n.Name) > MaxRepositoryName:
+		return FieldError("name", fmt.Sprintf("The repository name cannot be longer than %d characters.", MaxRepositoryName))
+	case !printableLine(n.Name):
+		return FieldError("name", "The repository name cannot contain control characters.")
+	case strings.ContainsAny(n.Name, "@#"):
+		return FieldError("name", "The repository name cannot contain @ or #: sentry-cli's --commit REPO@SHA could not name it.")
+	}
+	if n.URL == "" {
+		return nil
+	}
+	u, err := url.Parse(n.URL)
+	switch {
+	case len(n.URL) > MaxRepositoryURL:
+		return FieldError("url", fmt.Sprintf("The URL cannot be longer than %d characters.", MaxRepositoryURL))
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || !printableLine(n.URL):
+		return FieldError("url", "Enter a valid URL starting with http:// or https://.")
+	}
+	return nil
+}
+
+// RepositoriesSettingsPath is the settings page where an owner or manager adds the
+// organization's repositories; error messages of the API point there.
+func RepositoriesSettingsPath(orgSlug string) string { return "/settings/" + orgSlug + "/repos/" }
+
+// MissingRepositoriesError is the answer to refs naming repositories the organization does
+// not have: Sentry's 400 {"refs": ["Invalid repository names: …"]}, with where to add them.
+func MissingRepositoriesError(orgSlug string, names []string) error {
+	return FieldError("refs", fmt.Sprintf("Invalid repository names: %s. An owner or manager adds a repository under Settings > Repositories (%s).",
+		strings.Join(names, ","), RepositoriesSettingsPath(orgSlug)))
 }
 
 // CommitAuthor is who wrote commits, by email within the organization.
@@ -259,13 +320,16 @@ func printableLine(s string) bool {
 // The scopes of the CI operations, in Sentry's terms: uploading and assembling is a release
 // write (org:ci included); deleting an artifact bundle is a release delete (org:ci
 // excluded); listing repositories is open to release readers too, because sentry-cli's
-// set-commits --auto lists them with an org token; adding one needs org:integrations.
+// set-commits lists them with an org token.
 var (
-	RepositoryReadScopes  = ReleaseReadScopes.Union(NewScopeSet(ScopeOrgRead))
-	RepositoryWriteScopes = NewScopeSet(ScopeOrgIntegrations)
+	RepositoryReadScopes = ReleaseReadScopes.Union(NewScopeSet(ScopeOrgRead))
 
-	RuleReadRepositories  = Rule{Name: "read repositories", AnyOf: RepositoryReadScopes}
-	RuleWriteRepositories = Rule{Name: "add repositories", AnyOf: RepositoryWriteScopes}
+	RuleReadRepositories = Rule{Name: "read repositories", AnyOf: RepositoryReadScopes}
+	// RuleManageRepositories adds and removes repositories on Settings > Repositories: owners
+	// and managers (org:write), as issue 13 asks. Sentry lets org:integrations (admins too)
+	// do it through its integrations; tokenboard has no integration, only this page, which
+	// belongs to people like the other settings pages.
+	RuleManageRepositories = Rule{Name: "manage repositories", AnyOf: NewScopeSet(ScopeOrgWrite), MembersOnly: true}
 )
 
 // CIService stores what CI jobs upload and report. Every method checks the actor's scopes in
@@ -329,8 +393,12 @@ type CIService interface {
 	// PreviousReleaseWithCommits returns the newest release created before this one that has
 	// commits, with its last commit; nil when there is none.
 	PreviousReleaseWithCommits(ctx context.Context, orgID int64, version string) (*Release, *Commit, error)
-	// Repositories lists the organization's repositories by name.
+	// Repositories lists the organization's repositories by name, with their counts.
 	Repositories(ctx context.Context, orgID int64) ([]Repository, error)
-	// AddRepository adds a repository by name (an owner's or manager's settings action).
-	AddRepository(ctx context.Context, orgID int64, name, url string) (*Repository, error)
+	// AddRepository adds a repository (an owner's or manager's settings action); a name the
+	// organization already has, in any case, is ECONFLICT.
+	AddRepository(ctx context.Context, orgID int64, n NewRepository) (*Repository, error)
+	// RemoveRepository removes a repository and the commits recorded for it, only while no
+	// release lists one of them (EINVALID otherwise: the releases keep their history).
+	RemoveRepository(ctx context.Context, orgID, repoID int64) (*Repository, error)
 }

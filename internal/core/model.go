@@ -101,6 +101,8 @@ const (
 	AuditTokenExposed       = "auth-token.exposed"
 	AuditOrgTokenRotated    = "org-auth-token.rotate"
 	AuditTokenPolicyChanged = "org.token-policy.edit"
+	AuditRepositoryAdded    = "repo.add"
+	AuditRepositoryRemoved  = "repo.remove"
 )
 
 // AuditEvents lists the audit events with what each says happened, as a verb phrase that
@@ -123,6 +125,8 @@ var AuditEvents = []struct{ Event, Phrase string }{
 	{AuditTokenExposed, "was told of an exposed token:"},
 	{AuditOrgTokenRotated, "rotated org auth token"},
 	{AuditTokenPolicyChanged, "changed the token policy:"},
+	{AuditRepositoryAdded, "added repository"},
+	{AuditRepositoryRemoved, "removed repository"},
 }
 
 // IsAuditEvent reports whether event is one of the audit events.

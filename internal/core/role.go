@@ -109,6 +109,10 @@ func (r Role) CanManageOrgTokens() bool { return RuleRevokeOrgTokens.AllowsRole(
 // and manage their tokens: owners and managers (RuleManageIntegrations).
 func (r Role) CanManageIntegrations() bool { return RuleManageIntegrations.AllowsRole(r) }
 
+// CanManageRepositories reports whether the role may add and remove the organization's
+// repositories: owners and managers (RuleManageRepositories).
+func (r Role) CanManageRepositories() bool { return RuleManageRepositories.AllowsRole(r) }
+
 // CanSeeAuditLog reports whether the role may read the audit log (RuleReadAuditLog).
 func (r Role) CanSeeAuditLog() bool { return RuleReadAuditLog.AllowsRole(r) }
 

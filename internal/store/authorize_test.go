@@ -19,6 +19,7 @@ var orgServices = []reflect.Type{
 	reflect.TypeFor[core.ReleaseService](),
 	reflect.TypeFor[core.TokenPolicyService](),
 	reflect.TypeFor[core.RotationService](),
+	reflect.TypeFor[core.CIService](),
 }
 
 // notAuthorized lists the methods of those services that do not act on an organization the
@@ -32,6 +33,7 @@ var notAuthorized = map[string]string{
 	"InviteBySecret":  "the invitation's secret is the credential: its holder is not a member yet",
 	"AcceptInvite":    "the same as InviteBySecret",
 	"RotateUserToken": "acts on one of the actor's own user tokens, found by the actor's id, as UserTokenService does",
+	"PruneChunks":     "maintenance the server runs for itself, across organizations, with no actor (app.Maintenance)",
 }
 
 // authzFixture is acme with one of each thing the organization methods act on, made by its owner.
@@ -41,7 +43,24 @@ type authzFixture struct {
 	orgTokenID    int64
 	integration   string
 	integrationTk int64
+	// What a CI job left in the probe project and release: a bundle, a debug file, a deploy,
+	// a commit in acme/probe; and a repository no release lists (acme/spare).
+	project     int64
+	release     int64
+	bundle      *core.ArtifactBundle
+	debugFile   string
+	spareRepoID int64
 }
+
+// The SHA-1s of the fixture's chunks and uploads (the store records sums; the bytes are the
+// blob store's).
+const (
+	authzChunk  = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	authzChunk2 = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	authzBundle = "cccccccccccccccccccccccccccccccccccccccc"
+	authzDIF    = "dddddddddddddddddddddddddddddddddddddddd"
+	authzOther  = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+)
 
 func newAuthzFixture(t *testing.T, s *testStore) authzFixture {
 	t.Helper()
@@ -65,12 +84,40 @@ func newAuthzFixture(t *testing.T, s *testStore) authzFixture {
 		t.Fatal(err)
 	}
 	f.integration, f.integrationTk = i.Slug, itok.ID
-	if _, err := s.CreateProject(owner, f.org.ID, "", "probe", "Probe"); err != nil {
+	p, err := s.CreateProject(owner, f.org.ID, "", "probe", "Probe")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.CreateRelease(owner, f.org.ID, core.NewRelease{Version: "probe", Projects: []string{"probe"}}); err != nil {
+	f.project = p.ID
+	rel, _, err := s.CreateRelease(owner, f.org.ID, core.NewRelease{Version: "probe", Projects: []string{"probe"}})
+	if err != nil {
 		t.Fatal(err)
 	}
+	f.release = rel.ID
+	if err := s.RecordChunks(owner, f.org.ID, []core.Chunk{{SHA1: authzChunk, Size: 10}}); err != nil {
+		t.Fatal(err)
+	}
+	if f.bundle, _, err = s.CreateArtifactBundle(owner, f.org.ID, core.NewArtifactBundle{Checksum: authzBundle, Chunks: []string{authzChunk},
+		Size: 10, BundleID: "11111111-2222-3333-4444-555555555555", Release: "probe", Projects: []string{"probe"},
+		Files: []core.ArtifactFile{{Path: "files/_/_/main.js", URL: "~/main.js", Type: "minified_source", Size: 10}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CreateDebugFile(owner, f.org.ID, f.project, core.NewDebugFile{Checksum: authzDIF, Chunks: []string{authzChunk},
+		Name: "probe.debug", Kind: "elf", Size: 10}); err != nil {
+		t.Fatal(err)
+	}
+	f.debugFile = authzDIF
+	if _, err := s.CreateDeploy(owner, f.org.ID, "probe", core.NewDeploy{Environment: "production"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetReleaseCommits(owner, f.org.ID, "probe", []core.NewCommit{{Key: "c1c1", Repository: "acme/probe", Message: "probe"}}); err != nil {
+		t.Fatal(err)
+	}
+	spare, err := s.AddRepository(owner, f.org.ID, core.NewRepository{Name: "acme/spare"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.spareRepoID = spare.ID
 	return f
 }
 
@@ -127,6 +174,41 @@ var authzCalls = map[string]func(f authzFixture) []any{
 	},
 	"UpdateRelease": func(f authzFixture) []any { return []any{f.org.ID, "probe", core.ReleaseUpdate{}} },
 	"DeleteRelease": func(f authzFixture) []any { return []any{f.org.ID, "probe"} },
+
+	"RecordChunks":  func(f authzFixture) []any { return []any{f.org.ID, []core.Chunk{{SHA1: authzChunk2, Size: 10}}} },
+	"MissingChunks": func(f authzFixture) []any { return []any{f.org.ID, []string{authzChunk, authzChunk2}} },
+	"StorageUsed":   func(f authzFixture) []any { return []any{f.org.ID} },
+	"CreateArtifactBundle": func(f authzFixture) []any {
+		return []any{f.org.ID, core.NewArtifactBundle{Checksum: authzOther, Chunks: []string{authzChunk}, Size: 10,
+			BundleID: "66666666-7777-8888-9999-000000000000", Projects: []string{"probe"}}}
+	},
+	"ArtifactBundleByChecksum": func(f authzFixture) []any { return []any{f.org.ID, authzBundle} },
+	"ArtifactBundleByBundleID": func(f authzFixture) []any { return []any{f.org.ID, f.bundle.BundleID} },
+	"ArtifactBundles":          func(f authzFixture) []any { return []any{f.org.ID, f.project, "probe", core.Page{}} },
+	"ArtifactBundleFiles":      func(f authzFixture) []any { return []any{f.org.ID, f.bundle.ID} },
+	"DeleteArtifactBundle":     func(f authzFixture) []any { return []any{f.org.ID, f.bundle.ID} },
+	"CreateDebugFile": func(f authzFixture) []any {
+		return []any{f.org.ID, f.project, core.NewDebugFile{Checksum: authzOther, Chunks: []string{authzChunk}, Name: "b", Kind: "elf", Size: 10}}
+	},
+	"DebugFileByChecksum": func(f authzFixture) []any { return []any{f.org.ID, f.project, f.debugFile} },
+	"DebugFiles":          func(f authzFixture) []any { return []any{f.org.ID, f.project, core.Page{}} },
+	"CreateDeploy": func(f authzFixture) []any {
+		return []any{f.org.ID, "probe", core.NewDeploy{Environment: "staging"}}
+	},
+	"Deploys":            func(f authzFixture) []any { return []any{f.org.ID, "probe"} },
+	"ReleaseDeployStats": func(f authzFixture) []any { return []any{f.org.ID, []int64{f.release}} },
+	"SetReleaseCommits": func(f authzFixture) []any {
+		return []any{f.org.ID, "probe", []core.NewCommit{{Key: "c2c2", Repository: "acme/probe"}}}
+	},
+	"SetReleaseRefs": func(f authzFixture) []any {
+		return []any{f.org.ID, "probe", []core.ReleaseRef{{Repository: "acme/probe", Commit: "c3c3"}}}
+	},
+	"ReleaseCommits":             func(f authzFixture) []any { return []any{f.org.ID, "probe"} },
+	"ReleaseCommitStats":         func(f authzFixture) []any { return []any{f.org.ID, []int64{f.release}} },
+	"PreviousReleaseWithCommits": func(f authzFixture) []any { return []any{f.org.ID, "probe"} },
+	"Repositories":               func(f authzFixture) []any { return []any{f.org.ID} },
+	"AddRepository":              func(f authzFixture) []any { return []any{f.org.ID, core.NewRepository{Name: "acme/new"}} },
+	"RemoveRepository":           func(f authzFixture) []any { return []any{f.org.ID, f.spareRepoID} },
 }
 
 // call invokes the named method of db as actor and returns its error result.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -739,7 +741,39 @@ func (db *DB) SetReleaseCommits(ctx context.Context, orgID int64, version string
 	})
 }
 
-// SetReleaseRefs records each repository's head commit for a release. Without a provider
+// refRepositories finds the repository each ref names: by its exact name, else by the name
+// in any case (sentry-cli checks --commit REPO@SHA against the list case-insensitively and
+// sends REPO as the user typed it). Refs naming repositories the organization lacks are
+// refused as Sentry refuses them, naming the missing ones and where to add them.
+func refRepositories(ctx context.Context, tx *sql.Tx, orgID int64, refs []core.ReleaseRef) ([]int64, error) {
+	ids := make([]int64, len(refs))
+	var missing []string
+	for i, r := range refs {
+		// lower() rather than COLLATE NOCASE: the same text runs on PostgreSQL.
+		err := tx.QueryRowContext(ctx, `SELECT id FROM repositories WHERE org_id = ? AND lower(name) = lower(?)
+			ORDER BY name = ? DESC, id LIMIT 1`, orgID, r.Repository, r.Repository).Scan(&ids[i])
+		if err == sql.ErrNoRows {
+			if !slices.Contains(missing, r.Repository) {
+				missing = append(missing, r.Repository)
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(missing) == 0 {
+		return ids, nil
+	}
+	var slug string
+	if err := tx.QueryRowContext(ctx, `SELECT slug FROM orgs WHERE id = ?`, orgID).Scan(&slug); err != nil {
+		return nil, err
+	}
+	return nil, core.MissingRepositoriesError(slug, missing)
+}
+
+// SetReleaseRefs records each repository's head commit for a release. Every repository must
+// exist (Sentry's rule: a ref names a repository, it does not create one). Without a provider
 // integration to fetch the commits in between (tokenboard has none), the head commit itself
 // is the release's commit in that repository, as the last of any already listed.
 func (db *DB) SetReleaseRefs(ctx context.Context, orgID int64, version string, refs []core.ReleaseRef) error {
@@ -754,12 +788,13 @@ func (db *DB) SetReleaseRefs(ctx context.Context, orgID int64, version string, r
 		if err != nil {
 			return err
 		}
+		repoIDs, err := refRepositories(ctx, tx, orgID, refs)
+		if err != nil {
+			return err
+		}
 		now := unix(db.Now())
-		for _, r := range refs {
-			repoID, err := ensureRepository(ctx, tx, orgID, r.Repository, now)
-			if err != nil {
-				return err
-			}
+		for i, r := range refs {
+			repoID := repoIDs[i]
 			if _, err := tx.ExecContext(ctx, `INSERT INTO release_heads (release_id, repository_id, commit_key, previous_commit)
 				VALUES (?, ?, ?, ?) ON CONFLICT (release_id, repository_id) DO UPDATE SET commit_key = excluded.commit_key,
 				previous_commit = excluded.previous_commit`, rid, repoID, r.Commit, r.PreviousCommit); err != nil {
@@ -961,59 +996,123 @@ func (db *DB) PreviousReleaseWithCommits(ctx context.Context, orgID int64, versi
 
 const repositoryColumns = `id, org_id, name, url, provider, status, created_at`
 
-func scanRepository(row interface{ Scan(...any) error }) (core.Repository, error) {
+func scanRepository(row interface{ Scan(...any) error }, extra ...any) (core.Repository, error) {
 	var r core.Repository
 	var created int64
-	err := row.Scan(&r.ID, &r.OrgID, &r.Name, &r.URL, &r.Provider, &r.Status, &created)
+	err := row.Scan(append([]any{&r.ID, &r.OrgID, &r.Name, &r.URL, &r.Provider, &r.Status, &created}, extra...)...)
 	r.CreatedAt = fromUnix(created)
 	return r, err
 }
 
-// Repositories lists the organization's repositories by name.
+// repositoryReleases counts the releases that list a commit of the repository, or name it in
+// a ref: what a removal would take from them.
+const repositoryReleases = `(SELECT count(*) FROM (
+		SELECT rc.release_id FROM commits c JOIN release_commits rc ON rc.commit_id = c.id WHERE c.repository_id = repositories.id
+		UNION SELECT release_id FROM release_heads WHERE repository_id = repositories.id) AS listed)`
+
+// Repositories lists the organization's repositories by name, each with its commit count and
+// the number of releases listing its commits. Both counts seek indexes (commits by
+// repository, release_commits by commit); the list is a settings page's and sentry-cli's
+// set-commits', not a hot path.
 func (db *DB) Repositories(ctx context.Context, orgID int64) ([]core.Repository, error) {
 	if _, err := db.authorize(ctx, nil, orgID, core.RuleReadRepositories); err != nil {
 		return nil, err
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT `+repositoryColumns+` FROM repositories WHERE org_id = ? ORDER BY name`, orgID)
+	rows, err := db.db.QueryContext(ctx, `SELECT `+repositoryColumns+`,
+			(SELECT count(*) FROM commits WHERE repository_id = repositories.id), `+repositoryReleases+`
+		FROM repositories WHERE org_id = ? ORDER BY name`, orgID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []core.Repository
 	for rows.Next() {
-		r, err := scanRepository(rows)
+		var commits, releases int
+		r, err := scanRepository(rows, &commits, &releases)
 		if err != nil {
 			return nil, err
 		}
+		r.CommitCount, r.ReleaseCount = commits, releases
 		out = append(out, r)
 	}
 	return out, rows.Err()
 }
 
-// AddRepository adds a repository by name; adding an existing name sets its URL.
-func (db *DB) AddRepository(ctx context.Context, orgID int64, name, url string) (*core.Repository, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 200 || !ciPrintable(name) {
-		return nil, core.FieldError("name", "Enter a repository name of at most 200 characters.")
-	}
-	if url != "" && !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") || len(url) > 200 {
-		return nil, core.FieldError("url", "Enter a valid URL.")
+// AddRepository adds a repository an owner or manager names on Settings > Repositories, and
+// audits it. A name the organization already has, in any case, is a conflict: sentry-cli
+// matches names case-insensitively, so two such names could not be told apart.
+func (db *DB) AddRepository(ctx context.Context, orgID int64, n core.NewRepository) (*core.Repository, error) {
+	if err := n.Validate(); err != nil {
+		return nil, err
 	}
 	var r core.Repository
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := db.authorize(ctx, tx, orgID, core.RuleWriteRepositories); err != nil {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleManageRepositories); err != nil {
 			return err
 		}
-		var err error
+		var existing string
+		err := tx.QueryRowContext(ctx, `SELECT name FROM repositories WHERE org_id = ? AND lower(name) = lower(?) LIMIT 1`,
+			orgID, n.Name).Scan(&existing)
+		if err == nil {
+			e := core.FieldError("name", "The repository "+existing+" has already been added.")
+			e.Code = core.ECONFLICT
+			return e
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
 		r, err = scanRepository(tx.QueryRowContext(ctx, `INSERT INTO repositories (org_id, name, url, created_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (org_id, name) DO UPDATE SET url = CASE WHEN excluded.url <> '' THEN excluded.url ELSE repositories.url END
-			RETURNING `+repositoryColumns, orgID, name, url, unix(db.Now())))
-		return err
+			RETURNING `+repositoryColumns, orgID, n.Name, n.URL, unix(db.Now())))
+		if err != nil {
+			return conflictAs(err, "name", "The repository "+n.Name+" has already been added.")
+		}
+		return db.audit(ctx, tx, orgID, core.AuditRepositoryAdded, n.Name)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &r, nil
+}
+
+// RemoveRepository removes a repository with the commits recorded for it, and audits it. A
+// repository that a release lists (a commit, or a ref's head) is kept: removing it would
+// rewrite those releases' history, so the owner is told which and how many instead. Sentry
+// hides a removed repository at once and deletes it with its commits later; tokenboard has
+// no background deletion to hide behind, so it removes only what nothing shows.
+func (db *DB) RemoveRepository(ctx context.Context, orgID, repoID int64) (*core.Repository, error) {
+	var r core.Repository
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := db.authorize(ctx, tx, orgID, core.RuleManageRepositories); err != nil {
+			return err
+		}
+		var releases int
+		var err error
+		r, err = scanRepository(tx.QueryRowContext(ctx, `SELECT `+repositoryColumns+`, `+repositoryReleases+`
+			FROM repositories WHERE org_id = ? AND id = ?`, orgID, repoID), &releases)
+		if err != nil {
+			return notFound(err, "The repository does not exist.")
+		}
+		r.ReleaseCount = releases
+		if r.ReleaseCount > 0 {
+			return core.Errorf(core.EINVALID, "%s cannot be removed: %d %s its commits. Delete those releases first, or keep the repository.",
+				r.Name, r.ReleaseCount, plural(r.ReleaseCount, "release lists", "releases list"))
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM repositories WHERE org_id = ? AND id = ?`, orgID, repoID); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, orgID, core.AuditRepositoryRemoved, r.Name)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// plural picks the singular or plural phrase for n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // printable reports whether s has no control characters.

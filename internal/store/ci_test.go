@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -339,15 +341,125 @@ func TestCIStore(t *testing.T) {
 		code(t, app.DB.SetReleaseCommits(ci, acme.ID, "9.9", commits), core.ENOTFOUND)
 		code(t, app.DB.SetReleaseCommits(globexCI, acme.ID, "1.0", commits), core.ENOTFOUND)
 
-		_, err = app.DB.AddRepository(member, acme.ID, "acme/docs", "")
-		code(t, err, core.EFORBIDDEN)
-		_, err = app.DB.AddRepository(ci, acme.ID, "acme/docs", "")
-		code(t, err, core.EFORBIDDEN)
-		r, err := app.DB.AddRepository(manager, acme.ID, "acme/docs", "https://github.com/acme/docs")
-		if err != nil || r.URL != "https://github.com/acme/docs" {
-			t.Errorf("add repo %+v %v", r, err)
-		}
-		_, err = app.DB.AddRepository(manager, acme.ID, "acme/docs", "javascript:alert(1)")
-		code(t, err, core.EINVALID)
 	})
+	t.Run("RefsNeedAnExistingRepository", func(t *testing.T) {
+		// Sentry's rule: a ref names a repository, it does not create one. The message names
+		// the missing ones and the page where they are added.
+		err := app.DB.SetReleaseRefs(ci, acme.ID, "1.1", []core.ReleaseRef{
+			{Repository: "acme/nope", Commit: "e4e4"}, {Repository: "acme/web", Commit: "e5e5"}, {Repository: "acme/nope", Commit: "e6e6"}})
+		code(t, err, core.EINVALID)
+		var e *core.Error
+		if !errors.As(err, &e) || e.Fields["refs"] != "Invalid repository names: acme/nope. An owner or manager adds a repository under Settings > Repositories (/settings/acme/repos/)." {
+			t.Errorf("missing repository: %#v", err)
+		}
+		if got, _ := app.DB.ReleaseCommits(ci, acme.ID, "1.1"); len(got) != 1 || got[0].Key != "d3d3" {
+			t.Errorf("a refused ref changed the release: %+v", got)
+		}
+		if repos, _ := app.DB.Repositories(ci, acme.ID); len(repos) != 2 {
+			t.Errorf("a refused ref created a repository: %+v", repos)
+		}
+		// sentry-cli matches --commit REPO case-insensitively and sends REPO as typed.
+		if err := app.DB.SetReleaseRefs(ci, acme.ID, "1.1", []core.ReleaseRef{{Repository: "ACME/Web", Commit: "d3d3"}}); err != nil {
+			t.Errorf("ref in another case: %v", err)
+		}
+	})
+	t.Run("OnlyOwnersAndManagersAddAndRemoveRepositories", func(t *testing.T) {
+		admin, owner := app.As(t, "admin@acme.test"), app.As(t, "owner@acme.test")
+		docs := core.NewRepository{Name: "acme/docs"}
+		for _, ctx := range []context.Context{member, admin, ci} {
+			_, err := app.DB.AddRepository(ctx, acme.ID, docs)
+			code(t, err, core.EFORBIDDEN)
+		}
+		// A member of another organization learns nothing; a token never reaches a
+		// members-only rule, in any organization.
+		_, err := app.DB.AddRepository(app.As(t, "owner@globex.test"), acme.ID, docs)
+		code(t, err, core.ENOTFOUND)
+		_, err = app.DB.AddRepository(globexCI, acme.ID, docs)
+		code(t, err, core.EFORBIDDEN)
+		if repos, _ := app.DB.Repositories(member, acme.ID); len(repos) != 2 {
+			t.Fatalf("refused adds left repositories: %+v", repos)
+		}
+		before := auditCount(t, app, core.AuditRepositoryAdded)
+		r, err := app.DB.AddRepository(manager, acme.ID, core.NewRepository{Name: "  acme/docs ", URL: "https://github.com/acme/docs"})
+		if err != nil || r.Name != "acme/docs" || r.URL != "https://github.com/acme/docs" || r.Status != "active" {
+			t.Fatalf("add repo %+v %v", r, err)
+		}
+		if n := auditCount(t, app, core.AuditRepositoryAdded); n != before+1 {
+			t.Errorf("%d %s entries, want %d", n, core.AuditRepositoryAdded, before+1)
+		}
+		for _, bad := range []struct {
+			n           core.NewRepository
+			field, code string
+		}{
+			{core.NewRepository{Name: " "}, "name", core.EINVALID},
+			{core.NewRepository{Name: strings.Repeat("a", 201)}, "name", core.EINVALID},
+			{core.NewRepository{Name: "acme/web@main"}, "name", core.EINVALID},
+			{core.NewRepository{Name: "acme/web#src"}, "name", core.EINVALID},
+			{core.NewRepository{Name: "acme/\x00"}, "name", core.EINVALID},
+			{core.NewRepository{Name: "acme/x", URL: "javascript:alert(1)"}, "url", core.EINVALID},
+			{core.NewRepository{Name: "acme/x", URL: "ftp://example.com/x"}, "url", core.EINVALID},
+			{core.NewRepository{Name: "acme/x", URL: "https://"}, "url", core.EINVALID},
+			{core.NewRepository{Name: "acme/x", URL: "https://example.com/" + strings.Repeat("a", 200)}, "url", core.EINVALID},
+			{core.NewRepository{Name: "ACME/Docs"}, "name", core.ECONFLICT},
+			{core.NewRepository{Name: "acme/web"}, "name", core.ECONFLICT},
+		} {
+			_, err := app.DB.AddRepository(owner, acme.ID, bad.n)
+			var e *core.Error
+			if core.ErrorCode(err) != bad.code || !errors.As(err, &e) || e.Fields[bad.field] == "" {
+				t.Errorf("add %+v: %v, want %s on %s", bad.n, err, bad.code, bad.field)
+			}
+		}
+		repos, err := app.DB.Repositories(member, acme.ID)
+		if err != nil || len(repos) != 3 || repos[1].Name != "acme/docs" || repos[1].CommitCount != 0 ||
+			repos[2].Name != "acme/web" || repos[2].CommitCount != 3 || repos[2].ReleaseCount != 2 {
+			t.Fatalf("repositories %+v %v", repos, err)
+		}
+		web, docsRepo := repos[2], repos[1]
+
+		// Removing: never by those who may not add, never what a release lists.
+		for _, ctx := range []context.Context{member, admin, ci} {
+			_, err := app.DB.RemoveRepository(ctx, acme.ID, docsRepo.ID)
+			code(t, err, core.EFORBIDDEN)
+		}
+		_, err = app.DB.RemoveRepository(app.As(t, "owner@globex.test"), acme.ID, docsRepo.ID)
+		code(t, err, core.ENOTFOUND)
+		_, err = app.DB.RemoveRepository(owner, acme.ID, web.ID)
+		code(t, err, core.EINVALID)
+		if core.ErrorMessage(err) != "acme/web cannot be removed: 2 releases list its commits. Delete those releases first, or keep the repository." {
+			t.Errorf("message %q", core.ErrorMessage(err))
+		}
+		globexOwner := app.As(t, "owner@globex.test")
+		_, err = app.DB.RemoveRepository(globexOwner, globex.ID, docsRepo.ID)
+		code(t, err, core.ENOTFOUND)
+		before = auditCount(t, app, core.AuditRepositoryRemoved)
+		if r, err := app.DB.RemoveRepository(manager, acme.ID, docsRepo.ID); err != nil || r.Name != "acme/docs" {
+			t.Fatalf("remove %+v %v", r, err)
+		}
+		if n := auditCount(t, app, core.AuditRepositoryRemoved); n != before+1 {
+			t.Errorf("%d %s entries, want %d", n, core.AuditRepositoryRemoved, before+1)
+		}
+		_, err = app.DB.RemoveRepository(manager, acme.ID, docsRepo.ID)
+		code(t, err, core.ENOTFOUND)
+
+		// A repository whose commits no release lists any more goes, with those commits.
+		if err := app.DB.SetReleaseCommits(ci, acme.ID, "1.0", commitsOnly(t, "acme/web")); err != nil {
+			t.Fatal(err)
+		}
+		repos, _ = app.DB.Repositories(member, acme.ID)
+		if repos[0].Name != "acme/api" || repos[0].ReleaseCount != 0 || repos[0].CommitCount != 1 {
+			t.Fatalf("acme/api after 1.0 dropped its commit: %+v", repos[0])
+		}
+		if _, err := app.DB.RemoveRepository(owner, acme.ID, repos[0].ID); err != nil {
+			t.Errorf("remove acme/api, which no release lists: %v", err)
+		}
+		if got, _ := app.DB.ReleaseCommits(ci, acme.ID, "1.0"); len(got) != 1 {
+			t.Errorf("release 1.0 after removing an unlisted repository: %+v", got)
+		}
+	})
+}
+
+// commitsOnly is one commit in the named repository.
+func commitsOnly(t *testing.T, repo string) []core.NewCommit {
+	t.Helper()
+	return []core.NewCommit{{Key: "f0f0", Repository: repo, Message: "only"}}
 }

@@ -116,3 +116,50 @@ func TestShapesClientsRead(t *testing.T) {
 		t.Errorf("projects: %v", ps)
 	}
 }
+
+// TestRefsNamingAMissingRepositoryAre400: a release PUT with refs (sentry-cli's set-commits
+// --commit REPO@SHA) naming a repository the organization lacks is refused as Sentry refuses
+// it, {"refs": ["Invalid repository names: …"]}, saying where to add it, and changes no
+// commit; once an owner adds it, the same request works. Commits (--auto, --local) still
+// create their repositories.
+func TestRefsNamingAMissingRepositoryAre400(t *testing.T) {
+	t.Parallel()
+	app := apptest.Start(t)
+	org := app.MintOrgToken(t, "acme", "CI")
+	if res := app.Bearer(t, "POST", "/api/0/organizations/acme/releases/", org, map[string]any{"version": "1.0", "projects": []string{"web"}}); res.Status != http.StatusCreated {
+		t.Fatalf("release: %d %s", res.Status, res.Body)
+	}
+	sha := "0123456789abcdef0123456789abcdef01234567"
+	refs := map[string]any{"refs": []map[string]any{{"repository": "acme/web", "commit": sha, "previousCommit": nil}}}
+	res := app.Bearer(t, "PUT", "/api/0/organizations/acme/releases/1.0/", org, refs)
+	var body map[string][]string
+	res.JSON(t, &body)
+	want := "Invalid repository names: acme/web. An owner or manager adds a repository under Settings > Repositories (/settings/acme/repos/)."
+	if res.Status != http.StatusBadRequest || len(body["refs"]) != 1 || body["refs"][0] != want {
+		t.Errorf("refs naming a missing repository: %d %s", res.Status, res.Body)
+	}
+	var commits []struct{ ID string }
+	app.Bearer(t, "GET", "/api/0/organizations/acme/releases/1.0/commits/", org, nil).JSON(t, &commits)
+	if len(commits) != 0 {
+		t.Errorf("a refused ref left commits: %+v", commits)
+	}
+
+	if _, err := app.DB.AddRepository(app.As(t, apptest.AcmeManager), app.Org(t, "acme").ID, core.NewRepository{Name: "acme/web"}); err != nil {
+		t.Fatal(err)
+	}
+	if res := app.Bearer(t, "PUT", "/api/0/organizations/acme/releases/1.0/", org, refs); res.Status != http.StatusOK {
+		t.Errorf("refs once the repository exists: %d %s", res.Status, res.Body)
+	}
+	app.Bearer(t, "GET", "/api/0/organizations/acme/releases/1.0/commits/", org, nil).JSON(t, &commits)
+	if len(commits) != 1 || commits[0].ID != sha {
+		t.Errorf("commits %+v", commits)
+	}
+
+	res = app.Bearer(t, "PUT", "/api/0/organizations/acme/releases/1.0/", org, map[string]any{
+		"commits": []map[string]any{{"id": "abc", "repository": "origin", "message": "local"}}})
+	var repos []struct{ Name string }
+	app.Bearer(t, "GET", "/api/0/organizations/acme/repos/", org, nil).JSON(t, &repos)
+	if res.Status != http.StatusOK || len(repos) != 2 || repos[1].Name != "origin" {
+		t.Errorf("commits naming a new repository: %d %s; repos %+v", res.Status, res.Body, repos)
+	}
+}

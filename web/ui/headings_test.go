@@ -19,7 +19,7 @@ func TestScreensHaveOneH1ThenH2s(t *testing.T) {
 	tok, _ := app.CreateOrgToken(t, apptest.AcmeOwner, "acme", "Outline")
 	for _, path := range []string{
 		"/settings/acme/", "/settings/acme/members/", "/settings/acme/projects/", "/settings/acme/audit-log/",
-		"/settings/acme/releases/", "/settings/acme/auth-tokens/", "/settings/acme/auth-tokens/new-token/",
+		"/settings/acme/releases/", "/settings/acme/repos/", "/settings/acme/auth-tokens/", "/settings/acme/auth-tokens/new-token/",
 		"/settings/acme/auth-tokens/" + itoa(tok.ID) + "/", "/settings/acme/developer-settings/",
 		"/settings/acme/developer-settings/new-internal/", "/settings/acme/developer-settings/" + fx.Slug + "/",
 		"/settings/acme/developer-settings/" + fx.Slug + "/delete/", "/settings/account/details/",

@@ -43,11 +43,17 @@ func sidewaysOverflow(t *testing.T, ctx context.Context, url string) (int, strin
 }
 
 // phoneFixtures fills acme with what makes rows long: an integration, org and user tokens
-// with long names, and the audit entries they write.
+// with long names, a repository with a long name and URL, and the audit entries they write.
 func phoneFixtures(t *testing.T, app *apptest.App) (integration string, orgTokenID int64) {
 	t.Helper()
 	integration = app.CreateIntegration(t, apptest.AcmeOwner, "acme", "Deploy Bot For Production Releases").Slug
 	tok, _ := app.CreateOrgToken(t, apptest.AcmeOwner, "acme", "ci-upload-for-the-production-release-pipeline")
+	// A repository with a long name and URL, for Settings > Repositories.
+	if _, err := app.DB.AddRepository(app.As(t, apptest.AcmeOwner), app.Org(t, "acme").ID, core.NewRepository{
+		Name: "acme/the-production-release-pipeline-of-the-web-frontend",
+		URL:  "https://github.com/acme/the-production-release-pipeline-of-the-web-frontend"}); err != nil {
+		t.Fatal(err)
+	}
 	expires := time.Now().Add(20 * 24 * time.Hour)
 	for _, who := range []string{apptest.AcmeOwner, apptest.AcmeManager, apptest.AcmeAdmin, apptest.AcmeMember, apptest.AcmeBilling} {
 		app.MintUserToken(t, who, core.NewScopeSet(core.ScopeProjectRead, core.ScopeOrgRead, core.ScopeEventRead, core.ScopeProjectReleases, core.ScopeTeamRead, core.ScopeMemberRead), &expires)
@@ -65,7 +71,7 @@ func TestBrowserNoScreenScrollsSidewaysOnAPhone(t *testing.T) {
 	org := "/settings/acme/"
 	screens := []string{
 		"/",
-		org, org + "projects/", org + "releases/", org + "members/", org + "audit-log/",
+		org, org + "projects/", org + "releases/", org + "repos/", org + "members/", org + "audit-log/",
 		org + "audit-log/?event=" + core.AuditOrgTokenCreated,
 		org + "auth-tokens/", org + "auth-tokens/new-token/", org + "auth-tokens/" + strconv.FormatInt(orgTokenID, 10) + "/",
 		org + "auth-tokens/" + strconv.FormatInt(orgTokenID, 10) + "/rotate/", org + "projects/web/source-maps/",

@@ -74,7 +74,7 @@ func TestBrowserEveryScreenIsReadableInBothThemes(t *testing.T) {
 	integration, _ := phoneFixtures(t, app)
 	org := "/settings/acme/"
 	screens := []string{
-		org, org + "projects/", org + "releases/", org + "members/", org + "audit-log/",
+		org, org + "projects/", org + "releases/", org + "repos/", org + "members/", org + "audit-log/",
 		org + "auth-tokens/", org + "auth-tokens/new-token/",
 		org + "developer-settings/", org + "developer-settings/" + integration + "/",
 		"/settings/account/details/", "/settings/account/security/",
