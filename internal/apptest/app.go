@@ -43,8 +43,15 @@ type App struct {
 	fixturesErr  error
 }
 
+// Option changes the configuration Start runs tokenboard with.
+type Option func(*tbapp.Config)
+
+// BehindProxy runs tokenboard as --behind-proxy does: a client's address comes from the
+// X-Forwarded-For header its proxy sets.
+func BehindProxy(c *tbapp.Config) { c.BehindProxy = true }
+
 // Start runs a tokenboard with the demo data for the duration of the test.
-func Start(t testing.TB) *App {
+func Start(t testing.TB, opts ...Option) *App {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
@@ -69,10 +76,14 @@ func Start(t testing.TB) *App {
 	}
 	var scanKeys *secretscan.KeySet
 	app.scanKey, scanKeys = newSecretScanningKey(t)
-	parts, err := tbapp.New(ctx, db, tbapp.Config{BaseURL: app.URL, DataDir: dir, Transport: transport, Logger: logger,
+	cfg := tbapp.Config{BaseURL: app.URL, DataDir: dir, Transport: transport, Logger: logger,
 		SecretScanningKeys: scanKeys,
 		// Failed authentications are logged per interval; short, so tests see the lines soon.
-		AuthFailureLogInterval: 200 * time.Millisecond})
+		AuthFailureLogInterval: 200 * time.Millisecond}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	parts, err := tbapp.New(ctx, db, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,6 +71,8 @@ func BenchmarkAPIRequest(b *testing.B) {
 		{"org-token-index", "/api/0/", orgToken, http.StatusOK},
 		{"org-token-releases-1", "/api/0/organizations/acme/releases/?per_page=1", orgToken, http.StatusOK},
 		{"unknown-token", "/api/0/organizations/acme/", unknownToken, http.StatusUnauthorized},
+		// What nginx asks on every request with the documented snippet (issue 14).
+		{"forward-auth-org-token", "/_auth/verify?scope=project:write&scope=org:ci&org=acme", orgToken, http.StatusOK},
 	} {
 		b.Run(sc.name, func(b *testing.B) {
 			for b.Loop() {

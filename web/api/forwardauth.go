@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -109,6 +110,12 @@ func (s *Endpoints) Verify(c echo.Context) error {
 		// nginx's auth_request keeps the status and headers of a refusal but not its body;
 		// the documented snippet rebuilds Sentry's body from this header.
 		c.Response().Header().Set(HeaderDetail, core.ErrorMessage(err))
+	}
+	var limited *echo.HTTPError
+	if errors.As(err, &limited) && limited.Code == http.StatusTooManyRequests {
+		// The failed-authentication limit's refusal: nginx makes any status but 2xx, 401 and
+		// 403 a 500, and the snippet gives this one back as a 429 with this message.
+		c.Response().Header().Set(HeaderDetail, fmt.Sprint(limited.Message))
 	}
 	return err
 }

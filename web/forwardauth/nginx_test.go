@@ -39,6 +39,11 @@ func startUpstream(t *testing.T) *upstream {
 	u := &upstream{}
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u.hits.Add(1)
+		if r.URL.Path == "/fail" {
+			// The service's own error, which nginx must pass on as it is.
+			http.Error(w, "the service failed", http.StatusInternalServerError)
+			return
+		}
 		got := map[string]string{"path": r.URL.Path}
 		for name, vs := range r.Header {
 			if strings.HasPrefix(name, "X-Tokenboard-") {
@@ -161,16 +166,32 @@ type reply struct {
 // get sends a request through nginx, with the token when one is given.
 func get(t *testing.T, addr, path, token string) reply {
 	t.Helper()
+	return send(t, http.DefaultClient, addr, path, token, nil)
+}
+
+// clientFrom is an HTTP client whose connections come from the loopback address ip, a
+// second client machine as far as nginx can tell.
+func clientFrom(ip string) *http.Client {
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	return &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}}
+}
+
+// send is get from the given client, with extra request headers.
+func send(t *testing.T, client *http.Client, addr, path, token string, extra http.Header) reply {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for name, vs := range extra {
+		req.Header[name] = vs
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	// A client cannot pass for someone else by sending tokenboard's headers itself.
 	req.Header.Set("X-Tokenboard-Org", "forged")
-	res, err := http.DefaultClient.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +207,8 @@ func get(t *testing.T, addr, path, token string) reply {
 }
 
 func TestNginxForwardAuth(t *testing.T) {
-	app := apptest.Start(t)
+	// As the README says to run it behind the snippet: client addresses from X-Forwarded-For.
+	app := apptest.Start(t, apptest.BehindProxy)
 	up := startUpstream(t)
 	appURL, _ := url.Parse(app.URL)
 	upURL, _ := url.Parse(up.URL)
@@ -326,6 +348,54 @@ func TestNginxForwardAuth(t *testing.T) {
 		}
 		if up.hits.Load() != hits {
 			t.Error("a request without a token reached the upstream")
+		}
+	})
+
+	t.Run("TheServicesOwn500PassesUntouched", func(t *testing.T) {
+		// The snippet turns nginx's 500s for tokenboard's unexpected answers into its own
+		// answer; a 500 the protected service sends is not one of them.
+		plain := app.MintUserToken(t, "owner@acme.test", core.NewScopeSet(core.ScopeProjectWrite), nil)
+		r := get(t, proxy, "/fail", plain)
+		if r.status != http.StatusInternalServerError || r.body != "the service failed\n" {
+			t.Errorf("the service's 500: %d %q", r.status, r.body)
+		}
+	})
+
+	t.Run("OneClientsBadTokensDoNotLockOutAnother", func(t *testing.T) {
+		// The snippet sends each client's address (X-Forwarded-For): the client flooding
+		// bad tokens from 127.0.0.2 uses up its own failed-authentication budget, not that of
+		// nginx's address, which every client shares.
+		valid := app.MintUserToken(t, "owner@acme.test", core.NewScopeSet(core.ScopeProjectWrite), nil)
+		flooder := clientFrom("127.0.0.2")
+		refused := false
+		for i := 0; i < 100 && !refused; i++ {
+			unknown, err := core.GenerateUserToken()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Claiming another address each time gets it nowhere: the snippet sets the
+			// header rather than appending to the client's.
+			r := send(t, flooder, proxy, "/upload", unknown, http.Header{"X-Forwarded-For": {fmt.Sprintf("10.0.0.%d", i)}})
+			switch r.status {
+			case http.StatusUnauthorized:
+			case http.StatusTooManyRequests:
+				refused = true
+				// tokenboard's refusal as the API gives it, through nginx.
+				if !strings.HasPrefix(r.body, `{"detail":"Too many failed authentication attempts from your address. Try again in `) {
+					t.Errorf("429 body %q", r.body)
+				}
+				if r.header.Get("Retry-After") == "" {
+					t.Error("429 without Retry-After")
+				}
+			default:
+				t.Fatalf("bad token %d: %d %q", i, r.status, r.body)
+			}
+		}
+		if !refused {
+			t.Fatal("100 bad tokens from one client were never refused")
+		}
+		if r := get(t, proxy, "/upload", valid); r.status != http.StatusOK {
+			t.Errorf("another client's valid token while the flood is refused: %d %q, want 200", r.status, r.body)
 		}
 	})
 }
