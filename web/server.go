@@ -59,6 +59,9 @@ type Services struct {
 	Usage core.TokenUseRecorder
 	// Exposures acts on GitHub's exposed-token reports.
 	Exposures core.ExposureService
+	// ExposedTokens reads back the tokens revoked because they were reported exposed, for
+	// the screens' "Revoked after exposure" sections.
+	ExposedTokens core.ExposedTokenService
 	// Rotation rotates org and user tokens with an overlap window.
 	Rotation core.RotationService
 	// Policies reads and changes organizations' token policies.
@@ -137,6 +140,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			Users: svc.Users, Sessions: svc.Sessions, Orgs: svc.Orgs, UserTokens: svc.UserTokens, OrgTokens: svc.OrgTokens,
 			Integrations: svc.Integrations, Releases: svc.Releases, Submissions: svc.Submissions,
 			CI: svc.CI, Blobs: svc.Blobs, Rotation: svc.Rotation, Policies: svc.Policies,
+			ExposedTokens: svc.ExposedTokens,
 		},
 		Sessions: s.sessions, Logger: cfg.Logger, AssetVersion: s.assetVersion, Now: cfg.Now,
 	})

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -65,4 +66,27 @@ func (a *App) PostReport(t testing.TB, body []byte, contentType, keyID, signatur
 		req.Header.Set("Github-Public-Key-Signature", signature)
 	}
 	return do(t, &http.Client{}, req)
+}
+
+// ExposureEntry is one token of a secret-scanning report, in GitHub's JSON shape.
+type ExposureEntry struct {
+	Token  string `json:"token"`
+	Type   string `json:"type"`
+	URL    string `json:"url"`
+	Source string `json:"source"`
+}
+
+// ReportExposed sends a correctly signed secret-scanning report of the entries, as GitHub
+// would, and fails the test unless it is answered 200.
+func (a *App) ReportExposed(t testing.TB, entries ...ExposureEntry) *Response {
+	t.Helper()
+	body, err := json.Marshal(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := a.PostReport(t, body, "application/json", SecretScanningKeyID, a.SignReport(t, body))
+	if res.Status != http.StatusOK {
+		t.Fatalf("secret-scanning report: %d %s", res.Status, res.Body)
+	}
+	return res
 }

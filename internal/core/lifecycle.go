@@ -47,6 +47,34 @@ type ExposureService interface {
 	ReportExposedTokens(ctx context.Context, reports []ExposureReport) ([]ExposureResult, error)
 }
 
+// ExposedRevocationShown is how long a token revoked because it was reported exposed stays
+// in its list's "Revoked after exposure" section: revocation removes it from the live list,
+// and without the section its owners would never see the Exposed badge, only a token gone.
+const ExposedRevocationShown = 30 * 24 * time.Hour
+
+// ExposedTokenService reads back the tokens revoked because they were reported exposed
+// (revoked_reason "exposed"), for the screens: each list shows the recent ones apart from
+// the live tokens, and such a token's page stays readable (read-only) instead of 404. Who may
+// read them is who may read the live list of the same kind; the API still lists live tokens
+// only, as Sentry's does. Each token carries its Exposure and RevokedAt.
+type ExposedTokenService interface {
+	// RevokedExposedOrgTokens returns the organization's org tokens revoked for an exposure
+	// in the last ExposedRevocationShown, latest revocation first (org:read members).
+	RevokedExposedOrgTokens(ctx context.Context, orgID int64) ([]OrgToken, error)
+	// RevokedExposedOrgToken returns one org token revoked for an exposure, however long
+	// ago; any other id is ENOTFOUND.
+	RevokedExposedOrgToken(ctx context.Context, orgID, id int64) (*OrgToken, error)
+	// RevokedExposedUserTokens returns the actor's user tokens revoked for an exposure in the
+	// last ExposedRevocationShown, latest revocation first.
+	RevokedExposedUserTokens(ctx context.Context) ([]UserToken, error)
+	// RevokedExposedUserToken returns one of the actor's user tokens revoked for an
+	// exposure; any other id is ENOTFOUND.
+	RevokedExposedUserToken(ctx context.Context, id int64) (*UserToken, error)
+	// RevokedExposedIntegrationTokens returns the integration's tokens revoked for an
+	// exposure in the last ExposedRevocationShown (owners and managers, as its live tokens).
+	RevokedExposedIntegrationTokens(ctx context.Context, orgID int64, slug string) ([]IntegrationToken, error)
+}
+
 // TokenPolicy is an organization's token policies (owners only).
 type TokenPolicy struct {
 	// RevokeExposed revokes a token of the organization at once when it is reported exposed.

@@ -27,6 +27,9 @@ type OrgToken struct {
 	LastUsedAction TokenAction
 	// Exposure is set once the token has been reported exposed.
 	Exposure *TokenExposure
+	// RevokedAt is set only on a token read back after its revocation for an exposure
+	// (ExposedTokenService); the live readers never return a revoked token.
+	RevokedAt *time.Time
 	// ReplacedByID is the successor of a rotated token (0: none); the token then works
 	// until ExpiresAt, the end of the overlap.
 	ReplacedByID int64
@@ -102,6 +105,9 @@ type UserToken struct {
 	LastUsedAt *time.Time
 	// Exposure is set once the token has been reported exposed.
 	Exposure *TokenExposure
+	// RevokedAt is set only on a token read back after its revocation for an exposure
+	// (ExposedTokenService); the live readers never return a revoked token.
+	RevokedAt *time.Time
 	// ReplacedByID is the successor of a rotated token (0: none).
 	ReplacedByID int64
 }
@@ -218,6 +224,9 @@ type IntegrationToken struct {
 	ExpiresAt *time.Time
 	// Exposure is set once the token has been reported exposed.
 	Exposure *TokenExposure
+	// RevokedAt is set only on a token read back after its revocation for an exposure
+	// (ExposedTokenService); the live readers never return a revoked token.
+	RevokedAt *time.Time
 }
 
 // IntegrationService manages an organization's internal integrations and their tokens. Any

@@ -122,6 +122,55 @@
     select.addEventListener("change", sync);
     sync();
   });
+  // The user-token form's policy warning (issue 15): each organization that bounds user
+  // tokens' lifetime is listed with data-max-days; the warning names those that would refuse
+  // the chosen expiry, by the server's rule (core.TokenPolicy.UserTokenRefused: longer than
+  // the policy by more than a minute, or never), and hides when none would. The server
+  // renders the same warning for the expiry it was given, and repeats it after creation.
+  (function userTokenPolicies() {
+    var policies = document.querySelectorAll("[data-user-token-policy]");
+    var warning = document.getElementById("user-token-refusals");
+    var select = document.getElementById("expiration");
+    if (!policies.length || !warning || !select) return;
+    var list = warning.querySelector("ul");
+    var date = document.getElementById(select.dataset.expiry || "expiration-date");
+    var day = 24 * 60 * 60 * 1000;
+    // The chosen lifetime in milliseconds, Infinity for never, null while a custom date is
+    // not a date yet (the server then says what is wrong with it).
+    var lifetime = function () {
+      if (select.value === "never" || select.value === "") return Infinity;
+      if (select.value === "custom") {
+        var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date ? date.value : "");
+        if (!m) return null;
+        // A custom date means the end of that day, UTC.
+        return Date.UTC(+m[1], +m[2] - 1, +m[3], 23, 59, 59) - Date.now();
+      }
+      var days = parseInt(select.value, 10);
+      return isNaN(days) ? null : days * day;
+    };
+    var sync = function () {
+      var life = lifetime();
+      list.textContent = "";
+      policies.forEach(function (org) {
+        var max = parseInt(org.dataset.maxDays, 10);
+        if (life === null || !(max > 0) || life <= max * day + 60 * 1000) return;
+        var item = document.createElement("li");
+        var name = document.createElement("strong");
+        name.textContent = org.dataset.orgName;
+        item.appendChild(name);
+        item.appendChild(document.createTextNode(": at most " + org.dataset.maxLabel));
+        list.appendChild(item);
+      });
+      warning.hidden = list.children.length === 0;
+    };
+    select.addEventListener("change", sync);
+    if (date) {
+      date.addEventListener("change", sync);
+      date.addEventListener("input", sync);
+    }
+    sync();
+  })();
+
   // Focus: after a validation error the first invalid field takes the cursor; otherwise the
   // field the page marks autofocus (a create form's Name). Browsers honour autofocus on
   // their own only on first load, and never move to an invalid field.

@@ -116,6 +116,15 @@ func (s *Screens) integrationView(c echo.Context) (views.IntegrationFormView, er
 			token := v.NewTokenURL + strconv.FormatInt(t.ID, 10) + "/"
 			v.Tokens = append(v.Tokens, views.IntegrationTokenRow{Token: t, RotateURL: token + "rotate/", RevokeURL: token + "revoke/"})
 		}
+		if err != nil {
+			return v, err
+		}
+		var exposed []core.IntegrationToken
+		exposed, err = s.svc.ExposedTokens.RevokedExposedIntegrationTokens(ctx, o.Org.ID, i.Slug)
+		for _, t := range exposed {
+			masked := core.MaskToken(core.TokenIntegration, t.LastChars, false)
+			v.RevokedExposed = append(v.RevokedExposed, revokedExposedRow("", "", masked, t.Exposure, t.RevokedAt))
+		}
 	}
 	if refusal := core.CheckIntegrationTokenScopes(o.Role, i.Scopes); refusal != nil {
 		v.TokenRefusal = core.ErrorMessage(refusal)

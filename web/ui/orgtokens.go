@@ -83,7 +83,33 @@ func (s *Screens) OrgTokensPage(c echo.Context) error {
 		}
 		v.Rows = append(v.Rows, row)
 	}
+	if pageNo == 1 {
+		exposed, err := s.svc.ExposedTokens.RevokedExposedOrgTokens(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		for _, t := range exposed {
+			v.RevokedExposed = append(v.RevokedExposed, revokedExposedRow(t.Name, orgTokenPath(c, t.ID), orgTokenMask(t), t.Exposure, t.RevokedAt))
+		}
+	}
 	return s.render(c, http.StatusOK, views.OrgTokens(s.page(c, "Auth Tokens", views.NavAuthTokens), v))
+}
+
+// orgTokenMask is an org token's mask as its list shows it, with the sntrys_ prefix.
+func orgTokenMask(t core.OrgToken) string { return core.MaskToken(core.TokenOrg, t.LastChars, true) }
+
+// revokedExposedRow is a row of a "Revoked after exposure" section. The readers of revoked
+// tokens always set the exposure and the revocation time; a row missing either says so
+// rather than failing the list.
+func revokedExposedRow(name, url, masked string, exposure *core.TokenExposure, revokedAt *time.Time) views.RevokedExposedRow {
+	r := views.RevokedExposedRow{Name: name, URL: url, Masked: masked}
+	if exposure != nil {
+		r.Exposure = *exposure
+	}
+	if revokedAt != nil {
+		r.RevokedAt = *revokedAt
+	}
+	return r
 }
 
 // projectLinks names the projects the tokens were last used in, each linked to its releases,
@@ -193,12 +219,31 @@ func (s *Screens) OrgTokenEditPage(c echo.Context) error {
 		return err
 	}
 	t, err := s.svc.OrgTokens.OrgToken(c.Request().Context(), currentOrg(c).Org.ID, id)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return s.revokedExposedOrgTokenPage(c, id, err)
+	}
 	if err != nil {
 		return err
 	}
 	back := listPage(c)
 	v := views.EditOrgTokenView{Token: *t, Action: withPage(orgTokenPath(c, id), back), CancelURL: withPage(orgTokensPath(c), back), Name: t.Name, Now: s.now()}
 	return s.render(c, http.StatusOK, views.EditOrgToken(s.page(c, "Edit Auth Token", views.NavAuthTokens), v))
+}
+
+// revokedExposedOrgTokenPage renders, read-only, an org token revoked because it was reported
+// exposed: its page keeps the Exposed badge instead of answering 404. Any other token the
+// live lookup did not find answers notFound, as before.
+func (s *Screens) revokedExposedOrgTokenPage(c echo.Context, id int64, notFound error) error {
+	t, err := s.svc.ExposedTokens.RevokedExposedOrgToken(c.Request().Context(), currentOrg(c).Org.ID, id)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return notFound
+	} else if err != nil {
+		return err
+	}
+	row := revokedExposedRow(t.Name, "", orgTokenMask(*t), t.Exposure, t.RevokedAt)
+	v := views.RevokedExposedTokenView{Heading: "Revoked Auth Token", Name: t.Name, Masked: row.Masked, Scopes: t.Scopes,
+		Exposure: row.Exposure, RevokedAt: row.RevokedAt, BackURL: withPage(orgTokensPath(c), listPage(c)), BackLabel: "Auth Tokens"}
+	return s.render(c, http.StatusOK, views.RevokedExposedToken(s.page(c, "Revoked Auth Token", views.NavAuthTokens), v))
 }
 
 // OrgTokenRename answers POST /settings/:org/auth-tokens/:id/: any member may rename.

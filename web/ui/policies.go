@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -64,4 +65,29 @@ func (s *Screens) userTokenPolicyOrgs(c echo.Context) []core.Org {
 		}
 	}
 	return out
+}
+
+// refusingOrgs are the organizations of orgs whose "Maximum lifetime of user tokens used in
+// this organization" refuses a user token created at createdAt and expiring at expiresAt
+// (nil: never).
+func refusingOrgs(orgs []core.Org, createdAt time.Time, expiresAt *time.Time) []core.Org {
+	var out []core.Org
+	for _, o := range orgs {
+		if o.Policy.UserTokenRefused(createdAt, expiresAt) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// withUserTokenPolicies fills the create form's policy warning: the organizations that bound
+// user tokens' lifetime, and those that would refuse the expiry the form holds. An expiry the
+// form cannot parse yet (a custom date not filled in) warns of nothing: the form's own error
+// says what is wrong with it.
+func (s *Screens) withUserTokenPolicies(c echo.Context, v *views.NewUserTokenView) {
+	v.PolicyOrgs = s.userTokenPolicyOrgs(c)
+	now := s.now()
+	if expiresAt, err := core.ParseExpiry(v.Expiration, v.ExpirationDate, now); err == nil {
+		v.Refusing = refusingOrgs(v.PolicyOrgs, now, expiresAt)
+	}
 }

@@ -32,6 +32,9 @@ type Services struct {
 	// token policies (issue 15).
 	Rotation core.RotationService
 	Policies core.TokenPolicyService
+	// ExposedTokens reads the tokens revoked because they were reported exposed: the lists
+	// show them apart, with the Exposed badge, and their pages stay readable.
+	ExposedTokens core.ExposedTokenService
 }
 
 // Config is what the screens need from the server that mounts them.

@@ -41,6 +41,13 @@ func (s *Screens) UserTokensPage(c echo.Context) error {
 			EditURL: userTokenPath(t.ID), RevokeURL: userTokenPath(t.ID) + "revoke/", RotateURL: userTokenPath(t.ID) + "rotate/",
 		})
 	}
+	exposed, err := s.svc.ExposedTokens.RevokedExposedUserTokens(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	for _, t := range exposed {
+		v.RevokedExposed = append(v.RevokedExposed, revokedExposedRow(t.Name, userTokenPath(t.ID), maskUserToken(&t), t.Exposure, t.RevokedAt))
+	}
 	return s.render(c, http.StatusOK, views.UserTokens(s.page(c, "User Auth Tokens", views.NavUserTokens), v))
 }
 
@@ -64,7 +71,7 @@ func (s *Screens) UserTokenNewPage(c echo.Context) error {
 			}
 		}
 	}
-	v.PolicyOrgs = s.userTokenPolicyOrgs(c)
+	s.withUserTokenPolicies(c, &v)
 	return s.render(c, http.StatusOK, views.NewUserToken(s.page(c, "Create New Token", views.NavUserTokens), v))
 }
 
@@ -100,12 +107,7 @@ func (s *Screens) UserTokenCreate(c echo.Context) error {
 		if err == nil {
 			request.NoStore(c)
 			reveal := views.TokenRevealView{Token: plain, DoneURL: userTokensPath}
-			var refusing []core.Org
-			for _, o := range s.userTokenPolicyOrgs(c) {
-				if o.Policy.UserTokenRefused(t.CreatedAt, t.ExpiresAt) {
-					refusing = append(refusing, o)
-				}
-			}
+			refusing := refusingOrgs(s.userTokenPolicyOrgs(c), t.CreatedAt, t.ExpiresAt)
 			return s.render(c, http.StatusOK, views.UserTokenCreatedRefused(s.page(c, "Create New Token", views.NavUserTokens), reveal, refusing))
 		}
 		if !isInvalid(err) {
@@ -114,7 +116,7 @@ func (s *Screens) UserTokenCreate(c echo.Context) error {
 		fields = formErrors(err)
 	}
 	v.Errors = fields
-	v.PolicyOrgs = s.userTokenPolicyOrgs(c)
+	s.withUserTokenPolicies(c, &v)
 	return s.render(c, http.StatusBadRequest, views.NewUserToken(s.page(c, "Create New Token", views.NavUserTokens), v))
 }
 
@@ -150,10 +152,33 @@ func (s *Screens) renderEditUserToken(c echo.Context, status int, t *core.UserTo
 // UserTokenEditPage answers GET /settings/account/api/auth-tokens/:id/.
 func (s *Screens) UserTokenEditPage(c echo.Context) error {
 	t, err := s.userTokenFromPath(c)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return s.revokedExposedUserTokenPage(c, err)
+	}
 	if err != nil {
 		return err
 	}
 	return s.renderEditUserToken(c, http.StatusOK, t, t.Name, nil)
+}
+
+// revokedExposedUserTokenPage renders, read-only, one of the user's tokens revoked because it
+// was reported exposed, instead of 404; any other token the live lookup did not find answers
+// notFound, as before.
+func (s *Screens) revokedExposedUserTokenPage(c echo.Context, notFound error) error {
+	id, err := userTokenID(c)
+	if err != nil {
+		return err
+	}
+	t, err := s.svc.ExposedTokens.RevokedExposedUserToken(c.Request().Context(), id)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return notFound
+	} else if err != nil {
+		return err
+	}
+	row := revokedExposedRow(t.Name, "", maskUserToken(t), t.Exposure, t.RevokedAt)
+	v := views.RevokedExposedTokenView{Heading: "Revoked User Auth Token", Name: t.Name, Masked: row.Masked, Scopes: t.Scopes,
+		Exposure: row.Exposure, RevokedAt: row.RevokedAt, BackURL: userTokensPath, BackLabel: "User Auth Tokens"}
+	return s.render(c, http.StatusOK, views.RevokedExposedToken(s.page(c, "Revoked User Auth Token", views.NavUserTokens), v))
 }
 
 // UserTokenRename answers POST /settings/account/api/auth-tokens/:id/: only the name
