@@ -20,7 +20,8 @@ import (
 // The buckets are in memory, per server process: with one server per data folder (the lock in
 // internal/datadir) that is the whole picture. When several instances share a PostgreSQL
 // database, each keeps its own buckets, so an attacker spread over N instances gets N times the
-// allowance; moving the buckets into the database is left to that backend.
+// allowance: counting failures in the database would turn a flood into writes on the shared
+// write lock, the work the limit is there to spare (README, "Several instances").
 const (
 	authFailureBurst  = 20
 	authFailureRefill = time.Second
@@ -41,6 +42,8 @@ const (
 type failureBucket struct {
 	tokens float64
 	last   time.Time
+	// inflight counts the attempts begun and not yet ended.
+	inflight int
 }
 
 // authFailureCounts is what one IP did in the current log interval.
@@ -54,7 +57,9 @@ type authLimiter struct {
 	log      *slog.Logger
 	interval time.Duration
 
-	mu        sync.Mutex
+	mu sync.Mutex
+	// ended is signalled whenever an attempt ends (succeeded or failed).
+	ended     *sync.Cond
 	buckets   map[string]*failureBucket
 	counts    map[string]*authFailureCounts
 	scheduled bool
@@ -64,8 +69,10 @@ func newAuthLimiter(now func() time.Time, log *slog.Logger, interval time.Durati
 	if interval <= 0 {
 		interval = DefaultAuthFailureLogInterval
 	}
-	return &authLimiter{now: now, log: log, interval: interval,
+	l := &authLimiter{now: now, log: log, interval: interval,
 		buckets: map[string]*failureBucket{}, counts: map[string]*authFailureCounts{}}
+	l.ended = sync.NewCond(&l.mu)
+	return l
 }
 
 // refill brings b up to date at now and reports whether it is full.
@@ -79,25 +86,36 @@ func refill(b *failureBucket, now time.Time) bool {
 // burst of concurrent requests cannot all pass before their failures are counted. If the
 // bucket is empty the request is refused (counted for the log) and wait says how long until
 // ip may try again. Every begun attempt ends with succeeded or failed.
+//
+// A bucket emptied only by attempts still in flight is not a reason to refuse: begin waits
+// for one of them to end. A success gives its attempt back, so a burst of valid requests (a
+// CI fleet behind one address, all missing the cache after a write) passes, a little later;
+// failures keep the bucket empty, so a flood is still refused after its first burst.
 func (l *authLimiter) begin(ip string) (ok bool, wait time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
-	b := l.buckets[ip]
-	if b == nil {
-		if len(l.buckets) >= authFailureMaxIPs {
-			l.sweepLocked(now)
+	for {
+		now := l.now()
+		b := l.buckets[ip]
+		if b == nil {
+			if len(l.buckets) >= authFailureMaxIPs {
+				l.sweepLocked(now)
+			}
+			b = &failureBucket{tokens: authFailureBurst, last: now}
+			l.buckets[ip] = b
 		}
-		b = &failureBucket{tokens: authFailureBurst, last: now}
-		l.buckets[ip] = b
+		refill(b, now)
+		if b.tokens >= 1 {
+			b.tokens--
+			b.inflight++
+			return true, 0
+		}
+		if b.inflight == 0 {
+			l.countLocked(ip).refused++
+			return false, time.Duration((1 - b.tokens) * float64(authFailureRefill))
+		}
+		l.ended.Wait()
 	}
-	refill(b, now)
-	if b.tokens < 1 {
-		l.countLocked(ip).refused++
-		return false, time.Duration((1 - b.tokens) * float64(authFailureRefill))
-	}
-	b.tokens--
-	return true, 0
 }
 
 // succeeded gives back the attempt begin took: only failures use up the bucket.
@@ -106,7 +124,9 @@ func (l *authLimiter) succeeded(ip string) {
 	defer l.mu.Unlock()
 	if b := l.buckets[ip]; b != nil {
 		b.tokens = math.Min(authFailureBurst, b.tokens+1)
+		b.inflight = max(0, b.inflight-1) // a bucket emptied by a sweep starts again at 0
 	}
+	l.ended.Broadcast()
 }
 
 // failed counts a failed authentication by ip for the log; begin has taken its attempt.
@@ -114,13 +134,17 @@ func (l *authLimiter) failed(ip string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.countLocked(ip).failed++
+	if b := l.buckets[ip]; b != nil {
+		b.inflight = max(0, b.inflight-1)
+	}
+	l.ended.Broadcast()
 }
 
 // sweepLocked drops the buckets of IPs that have stopped failing, and everything if that is
 // not enough.
 func (l *authLimiter) sweepLocked(now time.Time) {
 	for ip, b := range l.buckets {
-		if refill(b, now) {
+		if refill(b, now) && b.inflight == 0 {
 			delete(l.buckets, ip)
 		}
 	}
