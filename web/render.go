@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -26,10 +27,20 @@ var statusOf = map[string]int{
 	core.EINTERNAL:     http.StatusInternalServerError,
 }
 
+// statusClientClosedRequest is nginx's status for a request whose client closed the connection
+// before the answer: not an HTTP status anyone receives, only a line in the request log.
+const statusClientClosedRequest = 499
+
 // handleError is Echo's error handler: JSON {"detail": …} under /api/, a styled page elsewhere.
 // Unexpected errors are logged with their cause and shown as "Internal error.".
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		// The client went away (closed the connection, gave up): no error of the server's,
+		// and no one to answer. The request log records it as nginx does, 499.
+		c.Response().WriteHeader(statusClientClosedRequest)
 		return
 	}
 	status, message := http.StatusInternalServerError, "Internal error."

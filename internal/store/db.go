@@ -334,6 +334,9 @@ func (db *DB) waitWriteTurn(ctx context.Context) error {
 		return nil
 	case <-timer.C:
 	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return ctx.Err() // the caller gave up (a client that went away): not a busy server
+		}
 	}
 	return errWriteBusy()
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -283,4 +284,23 @@ func TestConcurrentWritersTakeTurns(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestWriteGivenUpByItsCallerIsNotBusy: a write waiting for its turn whose caller goes away
+// ends with the caller's context.Canceled (the web layer's 499), not the busy server's
+// EUNAVAILABLE (503), which stays the answer to a wait that ran out.
+func TestWriteGivenUpByItsCallerIsNotBusy(t *testing.T) {
+	t.Parallel()
+	db, _ := openEmpty(t)
+	db.writeTurn <- struct{}{} // another write holds the turn
+	defer func() { <-db.writeTurn }()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := db.waitWriteTurn(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("caller gone: %v, want context.Canceled", err)
+	}
+	db.WriteWait = time.Millisecond
+	if err := db.waitWriteTurn(context.Background()); core.ErrorCode(err) != core.EUNAVAILABLE {
+		t.Errorf("wait ran out: %v, want EUNAVAILABLE", err)
+	}
 }
