@@ -58,7 +58,8 @@ pgdir=$(mktemp -d /tmp/tokenboard-pg.XXXXXX)
 trap 'bash scripts/postgres.sh stop "$pgdir" 2>/dev/null || true; rm -rf "$pgdir"' EXIT
 TOKENBOARD_TEST_POSTGRES=$(PG_FSYNC=off bash scripts/postgres.sh start "$pgdir")
 export TOKENBOARD_TEST_POSTGRES
-echo "PostgreSQL $(/usr/lib/postgresql/15/bin/postgres --version | awk '{print $3}') at ${TOKENBOARD_TEST_POSTGRES%%/postgres?*}"
+pg_addr=${TOKENBOARD_TEST_POSTGRES#*@}
+echo "PostgreSQL $(/usr/lib/postgresql/15/bin/postgres --version | awk '{print $3}') at ${pg_addr%%/*}"
 
 step "tests (race detector on)"
 # The fuzz corpora under testdata/fuzz run as ordinary tests here.

@@ -272,12 +272,18 @@ func TestConcurrentWritersTakeTurns(t *testing.T) {
 		if core.ErrorCode(err) != core.EUNAVAILABLE {
 			t.Errorf("a write behind a held turn: %v, want unavailable", err)
 		}
-		// A context that ends first ends the wait too.
-		ctx, cancel := context.WithCancel(member)
-		cancel()
+		// A request deadline that comes first ends the wait too, as unavailable; a caller that
+		// gave up (cancelled) gets its own context.Canceled (TestWriteGivenUpByItsCallerIsNotBusy).
+		ctx, cancel := context.WithDeadline(member, time.Now())
+		defer cancel()
 		db.WriteWait = time.Hour
 		if _, _, err := db.CreateUserToken(ctx, core.NewUserToken{Scopes: core.NewScopeSet(core.ScopeOrgRead)}); core.ErrorCode(err) != core.EUNAVAILABLE {
-			t.Errorf("a write whose context ended while waiting: %v, want unavailable", err)
+			t.Errorf("a write whose deadline passed while waiting: %v, want unavailable", err)
+		}
+		ctx, cancel = context.WithCancel(member)
+		cancel()
+		if _, _, err := db.CreateUserToken(ctx, core.NewUserToken{Scopes: core.NewScopeSet(core.ScopeOrgRead)}); !errors.Is(err, context.Canceled) {
+			t.Errorf("a write whose caller gave up while waiting: %v, want context.Canceled", err)
 		}
 		close(release)
 		if err := <-done; err != nil {
