@@ -132,7 +132,8 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 	sqldb := sql.OpenDB(newPGConnector(cfg))
 	sqldb.SetMaxOpenConns(maxPostgresConns)
 	sqldb.SetMaxIdleConns(maxPostgresConns)
-	// A connection PostgreSQL dropped (a restart, a failover) is replaced, not kept failing.
+	// Idle connections are let go after a while; one PostgreSQL dropped meanwhile (a restart,
+	// a failover) fails pgx's ping when it is next taken from the pool and is replaced.
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	instance := make([]byte, 8)
 	rand.Read(instance)
