@@ -6,7 +6,7 @@
 run:
 	go run ./cmd/tokenboard --demo
 
-## test: install what the suite needs (Chromium, sentry-cli), then run every check and test
+## test: install what the suite needs (Chromium, nginx, PostgreSQL, sentry-cli), then run every check and test
 test:
 	bash scripts/test.sh
 
