@@ -48,8 +48,9 @@ var databaseSeq atomic.Int64
 // test's database is cloned from (CREATE DATABASE … TEMPLATE, a file copy on the server).
 var pgDemoTemplate = sync.OnceValues(buildPostgresDemoTemplate)
 
-// cloning serializes the clones: PostgreSQL refuses to copy a template another session is
-// connected to, and a clone in progress is such a session.
+// cloning runs the clones one at a time: PostgreSQL refuses to copy a template while another
+// session is connected to it, and one clone at a time never races the template's own setup
+// connections closing; the copies are the server's disk work anyway.
 var cloning sync.Mutex
 
 func buildPostgresDemoTemplate() (string, error) {
