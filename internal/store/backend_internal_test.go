@@ -8,26 +8,23 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/tokenboard/tokenboard/internal/pgtest"
 )
 
 // The package's own tests run on the backend of the test run, like storetest's: SQLite files,
-// or fresh PostgreSQL databases when TOKENBOARD_TEST_BACKEND=postgres and
-// TOKENBOARD_TEST_POSTGRES names a server (storetest cannot be imported here, so this is the
-// internal tests' small copy of its opener).
+// or fresh PostgreSQL databases (pgtest) when TOKENBOARD_TEST_BACKEND=postgres and
+// TOKENBOARD_TEST_POSTGRES names a server, as storetest does for the external tests (which
+// this package's own tests cannot import).
 
 // testPostgresServer is the server the run's databases are made on, "" on SQLite.
 func testPostgresServer() string {
 	if os.Getenv("TOKENBOARD_TEST_BACKEND") != "postgres" {
 		return ""
 	}
-	return os.Getenv("TOKENBOARD_TEST_POSTGRES")
+	return os.Getenv(pgtest.ServerEnv)
 }
-
-var internalDatabaseSeq atomic.Int64
 
 // testURLs maps the stores openEmpty opened on PostgreSQL to their databases' URLs.
 var testURLs sync.Map
@@ -50,7 +47,7 @@ func openEmpty(t testing.TB) (*DB, *sql.DB) {
 	var raw *sql.DB
 	var err error
 	if server := testPostgresServer(); server != "" {
-		u := newPostgresDatabase(t, server)
+		u := pgtest.NewDatabaseOn(t, &pgtest.Server{URL: server})
 		if db, err = OpenPostgres(ctx, u); err == nil {
 			raw, err = OpenPostgresHandle(u)
 			testURLs.Store(db, u)
@@ -66,29 +63,6 @@ func openEmpty(t testing.TB) (*DB, *sql.DB) {
 	}
 	t.Cleanup(func() { raw.Close(); db.Close() })
 	return db, raw
-}
-
-// newPostgresDatabase creates an empty database on the server and returns its URL.
-func newPostgresDatabase(t testing.TB, server string) string {
-	t.Helper()
-	ctx := context.Background()
-	name := fmt.Sprintf("tb_internal_%d_%d", os.Getpid(), internalDatabaseSeq.Add(1))
-	conn, err := pgx.Connect(ctx, server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	for _, s := range []string{"DROP DATABASE IF EXISTS " + name, "CREATE DATABASE " + name} {
-		if _, err := conn.Exec(ctx, s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	u, err := url.Parse(server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
 }
 
 // skipOnPostgres skips a test of SQLite itself when the run is on PostgreSQL.

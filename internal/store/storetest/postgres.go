@@ -15,12 +15,13 @@ import (
 
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/demo"
+	"github.com/tokenboard/tokenboard/internal/pgtest"
 	"github.com/tokenboard/tokenboard/internal/store"
 )
 
-// PostgresEnv names a PostgreSQL server the tests may create databases on: a URL whose user
-// may create databases (scripts/test.sh starts one and sets it for the whole suite).
-const PostgresEnv = "TOKENBOARD_TEST_POSTGRES"
+// PostgresEnv names a PostgreSQL server the tests may create databases on (pgtest.ServerEnv:
+// scripts/test.sh starts one and sets it for the whole suite).
+const PostgresEnv = pgtest.ServerEnv
 
 // BackendEnv set to "postgres" runs the store of every test on PostgresEnv's server instead of
 // SQLite files: scripts/test.sh runs the store's tests, and a smaller set of web tests, a
