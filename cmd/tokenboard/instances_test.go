@@ -496,8 +496,11 @@ func TestInstancesLastUsedNeverMovesBack(t *testing.T) {
 		if err := c.pb.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 			t.Fatal(err)
 		}
-		// B saves every 5 s: if it saved this use before it froze, try again.
-		if c.queryInt(t, `SELECT last_used_at FROM tokens WHERE kind = 'user' AND id = $1`, id) == 0 {
+		// B saves every 5 s: if it saved this use before it froze, or froze in the middle of a
+		// write (holding the write lock, which A then could never take), try again.
+		if c.queryInt(t, `SELECT last_used_at FROM tokens WHERE kind = 'user' AND id = $1`, id) == 0 &&
+			c.queryInt(t, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
+				AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`) == 0 {
 			break
 		}
 		c.pb.cmd.Process.Signal(syscall.SIGCONT)
