@@ -94,10 +94,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=secure_delete(ON)&_pragma=mmap_size(1073741824)" +
 		"&_pragma=cache_size(-16384)&_txlock=immediate"
-	sqldb, err := sql.Open("sqlite", dsn)
+	connector, err := newSQLiteConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	sqldb := sql.OpenDB(connector)
 	// database/sql keeps only 2 idle connections by default: under concurrent requests every
 	// other query would open a new SQLite connection (pragmas, schema parse), costing far more
 	// than the query. Keep enough for the server's concurrency.
