@@ -75,6 +75,8 @@ type Endpoints struct {
 	refused *refusals
 	// failures limits failed bearer authentications per client IP (authlimit.go).
 	failures *authLimiter
+	// tokens parses bearer tokens, remembering org tokens' decoded payloads by hash.
+	tokens core.TokenParser
 }
 
 // New returns the endpoints.
