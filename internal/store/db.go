@@ -370,6 +370,25 @@ func (db *DB) inReadTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
+// WhileMigrationsLocked runs fn holding the lock Migrate takes, so that a one-time setup
+// that follows the migrations (`serve --demo` seeding an empty database) runs once when
+// several processes start together: on PostgreSQL a session advisory lock, which the others
+// wait for, then find the setup done. SQLite needs none: the data folder's lock already keeps
+// a second server out.
+func (db *DB) WhileMigrationsLocked(ctx context.Context, fn func() error) error {
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	unlock, err := db.backend.lockMigrations(ctx, conn)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return fn()
+}
+
 // IsEmpty reports whether the database has no users yet (a fresh install).
 func (db *DB) IsEmpty(ctx context.Context) (bool, error) {
 	var n int
