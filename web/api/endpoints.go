@@ -77,6 +77,8 @@ type Endpoints struct {
 	failures *authLimiter
 	// tokens parses bearer tokens, remembering org tokens' decoded payloads by hash.
 	tokens core.TokenParser
+	// orgDetails keeps the organization detail's JSON (GET /api/0/organizations/:org/).
+	orgDetails renderings[orgDetailKey]
 }
 
 // New returns the endpoints.

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -49,14 +48,13 @@ func (s *Endpoints) listReleases(c echo.Context, projectID int64) error {
 	return c.JSONBlob(http.StatusOK, body)
 }
 
-// releasesJSON is what Echo's c.JSON would write for the list: the JSON and a newline.
+// releasesJSON is the list's JSON, as Echo's c.JSON writes it.
 func releasesJSON(rs []core.Release) ([]byte, error) {
 	out := make([]apiRelease, len(rs))
 	for i, r := range rs {
 		out[i] = releaseJSON(r)
 	}
-	b, err := json.Marshal(out)
-	return append(b, '\n'), err
+	return jsonLine(out)
 }
 
 // ReleaseCreate answers POST /api/0/organizations/:org/releases/.
