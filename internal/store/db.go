@@ -189,6 +189,11 @@ var legacyMigrationNames = map[string][]string{
 // own transaction, in the order of their numbered file names. On PostgreSQL an advisory lock
 // keeps two processes (instances starting, `tokenboard migrate`) from racing.
 func (db *DB) Migrate(ctx context.Context) error {
+	return db.withMigrationLock(ctx, func(conn *sql.Conn) error { return db.migrateAll(ctx, conn) })
+}
+
+// withMigrationLock runs fn on a connection holding the migration lock.
+func (db *DB) withMigrationLock(ctx context.Context, fn func(*sql.Conn) error) error {
 	conn, err := db.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -199,6 +204,11 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return err
 	}
 	defer unlock()
+	return fn(conn)
+}
+
+// migrateAll applies the pending migrations on conn, which holds the migration lock.
+func (db *DB) migrateAll(ctx context.Context, conn *sql.Conn) error {
 	if _, err := conn.ExecContext(ctx,
 		`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrations table: %w", err)
@@ -376,17 +386,7 @@ func (db *DB) inReadTx(ctx context.Context, fn func(*sql.Tx) error) error {
 // wait for, then find the setup done. SQLite needs none: the data folder's lock already keeps
 // a second server out.
 func (db *DB) WhileMigrationsLocked(ctx context.Context, fn func() error) error {
-	conn, err := db.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	unlock, err := db.backend.lockMigrations(ctx, conn)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	return fn()
+	return db.withMigrationLock(ctx, func(*sql.Conn) error { return fn() })
 }
 
 // IsEmpty reports whether the database has no users yet (a fresh install).
