@@ -309,15 +309,9 @@ func (m *Main) openDB(ctx context.Context) (*store.DB, error) {
 // serve runs the web server and the mail sender until ctx is done, then shuts both down.
 func (m *Main) serve(ctx context.Context, db *store.DB, logger *slog.Logger) error {
 	if m.Config.Demo {
-		empty, err := db.IsEmpty(ctx)
-		if err != nil {
+		opCtx := core.WithActor(ctx, core.Actor{Operator: true, IP: "console"})
+		if _, err := demo.SeedIfEmpty(opCtx, db, demo.Password, m.stdout); err != nil {
 			return err
-		}
-		if empty {
-			opCtx := core.WithActor(ctx, core.Actor{Operator: true, IP: "console"})
-			if err := demo.Seed(opCtx, db, demo.Password, m.stdout); err != nil {
-				return err
-			}
 		}
 	}
 	transport, err := m.mailTransport()

@@ -91,6 +91,13 @@ type ReleaseService interface {
 	// Releases returns a page of the organization's releases, newest first; with projectID,
 	// only that project's.
 	Releases(ctx context.Context, orgID, projectID int64, page Page) ([]Release, error)
+	// RenderedReleases is Releases rendered by render, which sees the page's releases (and
+	// must not modify them) and returns, say, the page's JSON; count is how many releases
+	// render saw. An implementation may keep the rendering with the page and answer it again,
+	// without calling render, while the page is unchanged: a rendering must depend only on the
+	// releases, and view names it (one view, one render function).
+	RenderedReleases(ctx context.Context, orgID, projectID int64, page Page, view string,
+		render func([]Release) ([]byte, error)) (body []byte, count int, err error)
 	// Release returns one release by version.
 	Release(ctx context.Context, orgID int64, version string) (*Release, error)
 	// CreateRelease creates a release, or, when the version exists, adds the projects to it.

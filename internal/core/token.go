@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"math"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -344,52 +345,113 @@ func ParseToken(raw string) (ParsedToken, error) {
 
 // parseOrgToken is ParseToken for a string known to start with "sntrys_".
 func parseOrgToken(raw string) (ParsedToken, error) {
+	if err := checkOrgToken(raw); err != nil {
+		return ParsedToken{}, err
+	}
+	p, err := decodeOrgTokenPayload(raw)
+	if err != nil {
+		return ParsedToken{}, err
+	}
+	return ParsedToken{Kind: TokenOrg, Hash: HashToken(raw), Payload: p}, nil
+}
+
+// checkOrgToken checks an org token's length, alphabet and checksum: everything but decoding
+// its payload.
+func checkOrgToken(raw string) error {
 	n := len(raw)
 	if n < orgTokenMinLen || n > orgTokenMaxLen {
-		return ParsedToken{}, invalidOrgToken()
+		return invalidOrgToken()
 	}
 	// Neither base64 part can hold '_', so the one separator Sentry allows after the prefix is
 	// exactly 43 characters from the end; a stray '_' anywhere else fails the alphabet tests.
 	sep := n - orgTokenSecretLen - 1
 	if raw[sep] != '_' {
-		return ParsedToken{}, invalidOrgToken()
+		return invalidOrgToken()
 	}
 	for i := sep + 1; i < n; i++ {
 		if !tokenBase64Char[raw[i]] {
-			return ParsedToken{}, invalidOrgToken()
+			return invalidOrgToken()
 		}
 	}
-	payload := raw[tokenPrefixLen:sep]
-	if !validPaddedBase64(payload) {
-		return ParsedToken{}, invalidOrgToken()
+	if !validPaddedBase64(raw[tokenPrefixLen:sep]) {
+		return invalidOrgToken()
 	}
 	var want [orgTokenChecksumLen]byte
 	appendOrgTokenChecksum(want[:0], tokenCRC(raw[:n-orgTokenChecksumLen]))
 	if raw[n-orgTokenChecksumLen:] != string(want[:]) {
-		return ParsedToken{}, invalidOrgToken()
+		return invalidOrgToken()
 	}
+	return nil
+}
 
+// decodeOrgTokenPayload decodes the payload of an org token that checkOrgToken accepted.
+func decodeOrgTokenPayload(raw string) (*OrgTokenPayload, error) {
+	payload := raw[tokenPrefixLen : len(raw)-orgTokenSecretLen-1]
 	// Strict: the payload has one spelling (no stray bits in the last character), as it
 	// has one hash.
 	js := make([]byte, base64.StdEncoding.DecodedLen(len(payload)))
 	m, err := tokenStrictBase64.Decode(js, []byte(payload))
 	if err != nil {
-		return ParsedToken{}, invalidOrgToken()
+		return nil, invalidOrgToken()
 	}
 	js = js[:m]
 	// Sentry decodes the payload as ASCII and json.dumps writes nothing else.
 	for _, c := range js {
 		if c >= utf8.RuneSelf {
-			return ParsedToken{}, invalidOrgToken()
+			return nil, invalidOrgToken()
 		}
 	}
 	// JSON has no NaN, so an iat still NaN after decoding was missing or null: cheaper than a
 	// *float64 and just as exact. A non-numeric iat, or anything but an object, is an error.
 	p := &OrgTokenPayload{IAT: math.NaN()}
 	if err := json.Unmarshal(js, p); err != nil || math.IsNaN(p.IAT) {
-		return ParsedToken{}, invalidOrgToken()
+		return nil, invalidOrgToken()
 	}
-	return ParsedToken{Kind: TokenOrg, Hash: HashToken(raw), Payload: p}, nil
+	return p, nil
+}
+
+// TokenParser is ParseToken for a server: it remembers, by hash, the payloads of the org
+// tokens it has decoded, so that a token presented again skips decoding its JSON (most of an
+// org token's parsing cost, and every CI job presents the same token on every request). The
+// answer is ParseToken's: equal hashes are equal tokens, and a payload decodes the same every
+// time. Only tokens that parsed are remembered, by hash, never in plaintext; the memory is
+// bounded (full, it starts again). The zero value is ready to use; it is safe for concurrent
+// use.
+type TokenParser struct {
+	mu       sync.RWMutex
+	payloads map[string]*OrgTokenPayload
+}
+
+// tokenParserMemory bounds the payloads a TokenParser keeps: more live org tokens in use at
+// once than this only costs their decoding again.
+const tokenParserMemory = 4096
+
+// Parse is ParseToken, decoding an org token's payload only the first time its hash is seen.
+// The payload returned is shared: callers must not modify it.
+func (tp *TokenParser) Parse(raw string) (ParsedToken, error) {
+	if len(raw) < tokenPrefixLen || raw[:tokenPrefixLen] != tokenPrefixOrg {
+		return ParseToken(raw)
+	}
+	if err := checkOrgToken(raw); err != nil {
+		return ParsedToken{}, err
+	}
+	hash := HashToken(raw)
+	tp.mu.RLock()
+	p, ok := tp.payloads[hash]
+	tp.mu.RUnlock()
+	if !ok {
+		var err error
+		if p, err = decodeOrgTokenPayload(raw); err != nil {
+			return ParsedToken{}, err
+		}
+		tp.mu.Lock()
+		if tp.payloads == nil || len(tp.payloads) >= tokenParserMemory {
+			tp.payloads = make(map[string]*OrgTokenPayload)
+		}
+		tp.payloads[hash] = p
+		tp.mu.Unlock()
+	}
+	return ParsedToken{Kind: TokenOrg, Hash: hash, Payload: p}, nil
 }
 
 // validPaddedBase64 reports whether s is standard-alphabet base64 in whole 4-character groups,

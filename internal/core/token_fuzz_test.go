@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -8,7 +9,8 @@ import (
 // FuzzParseToken feeds ParseToken arbitrary strings. Whatever the input: it never panics; a
 // rejection is an EUNAUTHORIZED *Error with the message its prefix calls for; an accepted token
 // has the kind its prefix names, Hash == HashToken(raw), a payload exactly when it is an org
-// token, and parses again to the same result.
+// token, and parses again to the same result; a TokenParser answers the same, the first time
+// and from its memory.
 //
 // Random bytes almost never carry a valid CRC, so on its own the fuzzer would rarely get past
 // the checksum. Each input is therefore also tried as an org token payload, base64-encoded and
@@ -39,10 +41,20 @@ func FuzzParseToken(f *testing.F) {
 	})
 }
 
+// fuzzParser is one TokenParser for the whole run, so that its memory fills and restarts.
+var fuzzParser TokenParser
+
 // checkParseTokenProps asserts FuzzParseToken's properties for one input.
 func checkParseTokenProps(t *testing.T, raw string) {
 	t.Helper()
 	pt, err := ParseToken(raw)
+	for range 2 {
+		mt, merr := fuzzParser.Parse(raw)
+		if fmt.Sprint(merr) != fmt.Sprint(err) || mt.Kind != pt.Kind || mt.Hash != pt.Hash ||
+			(mt.Payload == nil) != (pt.Payload == nil) || (pt.Payload != nil && *mt.Payload != *pt.Payload) {
+			t.Fatalf("TokenParser.Parse(%q) = %+v, %v; ParseToken %+v, %v", raw, mt, merr, pt, err)
+		}
+	}
 	if err != nil {
 		e, ok := err.(*Error)
 		if !ok || e.Code != EUNAUTHORIZED {

@@ -33,6 +33,21 @@ var (
 // Password is the demo users' default password.
 const Password = "tokenboard-demo"
 
+// SeedIfEmpty seeds the demo data into a database that has no user yet and reports whether
+// it did; a database with users is left alone. Instances started together on one empty
+// PostgreSQL database seed it once: the others wait for the first, then find it seeded.
+func SeedIfEmpty(ctx context.Context, db *store.DB, password string, out io.Writer) (seeded bool, err error) {
+	err = db.WhileMigrationsLocked(ctx, func() error {
+		empty, err := db.IsEmpty(ctx)
+		if err != nil || !empty {
+			return err
+		}
+		seeded = true
+		return Seed(ctx, db, password, out)
+	})
+	return seeded, err
+}
+
 // Seed creates what is missing of the demo data and leaves the rest as it is, so running it
 // twice leaves the same data. ctx must carry the console operator as its actor.
 func Seed(ctx context.Context, db *store.DB, password string, out io.Writer) error {

@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -300,7 +301,13 @@ func (t *fileTransport) Send(ctx context.Context, env Envelope, m core.RenderedM
 		return fmt.Errorf("mail: create mail file: %w", err)
 	}
 	tmp := f.Name()
-	_, werr := msg.WriteTo(f)
+	// go-mail writes a message in many small pieces (each header, each encoded line): through
+	// a buffer the file gets one write instead of dozens of system calls.
+	buf := bufio.NewWriterSize(f, 32<<10)
+	_, werr := msg.WriteTo(buf)
+	if werr == nil {
+		werr = buf.Flush()
+	}
 	if cerr := f.Close(); werr == nil {
 		werr = cerr
 	}

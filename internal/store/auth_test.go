@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -349,5 +350,54 @@ func TestSaveTokenUses(t *testing.T) {
 	}
 	if err := d.SaveTokenUses(ctx, nil); err != nil {
 		t.Errorf("an empty batch: %v", err)
+	}
+}
+
+// A page's rendering is made once while the page is unchanged, made again after a write, and
+// checked like the page itself.
+func TestRenderedReleasesFollowWrites(t *testing.T) {
+	t.Parallel()
+	d := openTestDB(t)
+	acme := d.org(t, "acme")
+	ctx := core.WithActor(context.Background(), core.Actor{User: d.user(t, "member@acme.test"), IP: "test"})
+	renders := 0
+	render := func(rs []core.Release) ([]byte, error) {
+		renders++
+		var versions []string
+		for _, r := range rs {
+			versions = append(versions, r.Version)
+		}
+		return []byte(strings.Join(versions, ",")), nil
+	}
+	list := func(c context.Context, view string) (string, int, error) {
+		t.Helper()
+		body, n, err := d.RenderedReleases(c, acme.ID, 0, core.Page{Limit: 10}, view, render)
+		return string(body), n, err
+	}
+	for _, v := range []string{"1.0", "2.0"} {
+		if _, _, err := d.CreateRelease(ctx, acme.ID, core.NewRelease{Version: v, Projects: []string{"web"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		if body, n, err := list(ctx, "v"); err != nil || body != "2.0,1.0" || n != 2 {
+			t.Fatalf("rendered %q (%d), %v", body, n, err)
+		}
+	}
+	if renders != 1 {
+		t.Fatalf("rendered %d times for an unchanged page, want 1", renders)
+	}
+	if body, _, _ := list(ctx, "other"); body != "2.0,1.0" || renders != 2 {
+		t.Fatalf("a second view: %q after %d renders", body, renders)
+	}
+	if _, _, err := d.CreateRelease(ctx, acme.ID, core.NewRelease{Version: "3.0", Projects: []string{"web"}}); err != nil {
+		t.Fatal(err)
+	}
+	if body, n, err := list(ctx, "v"); err != nil || body != "3.0,2.0,1.0" || n != 3 || renders != 3 {
+		t.Fatalf("after a write: %q (%d), %v after %d renders", body, n, err, renders)
+	}
+	billing := core.WithActor(context.Background(), core.Actor{User: d.user(t, "billing@acme.test"), IP: "test"})
+	if _, _, err := list(billing, "v"); core.ErrorCode(err) != core.EFORBIDDEN {
+		t.Errorf("billing reading a cached rendering: %v, want forbidden", err)
 	}
 }

@@ -46,7 +46,7 @@ type Cache struct {
 	tokens   readCache[string, core.Principal] // by token hash
 	orgs     readCache[string, core.Org]       // by slug
 	roles    readCache[[2]int64, memberRoleEntry]
-	releases readCache[releaseListKey, []core.Release]
+	releases readCache[releaseListKey, *cachedReleasePage]
 }
 
 // NewCache returns the cache decorating db; db's own writes invalidate it from then on.
@@ -108,21 +108,79 @@ func (c *Cache) OrgBySlug(ctx context.Context, slug string) (*core.Org, error) {
 // Releases is DB.Releases with the pages (and the role the check reads) answered from memory
 // while nothing has been written since.
 func (c *Cache) Releases(ctx context.Context, orgID, projectID int64, page core.Page) ([]core.Release, error) {
+	p, err := c.releasePage(ctx, orgID, projectID, page)
+	if err != nil {
+		return nil, err
+	}
+	return copyReleases(p.releases), nil
+}
+
+// RenderedReleases is DB.RenderedReleases with each page's renderings kept with the page: a
+// page read from memory is answered with its rendering, rendered once. For the API's release
+// list, encoding the JSON was most of the request's own work once the page itself came from
+// memory (BENCHMARKS.md, "API load").
+func (c *Cache) RenderedReleases(ctx context.Context, orgID, projectID int64, page core.Page, view string,
+	render func([]core.Release) ([]byte, error)) ([]byte, int, error) {
+	p, err := c.releasePage(ctx, orgID, projectID, page)
+	if err != nil {
+		return nil, 0, err
+	}
+	body, err := p.rendered(view, render)
+	return body, len(p.releases), err
+}
+
+// releasePage checks the caller may read the organization's releases and returns the page,
+// from memory while nothing has been written since.
+func (c *Cache) releasePage(ctx context.Context, orgID, projectID int64, page core.Page) (*cachedReleasePage, error) {
 	if _, err := c.DB.authorizeWith(ctx, c.MemberRole, orgID, core.RuleReadReleases); err != nil {
 		return nil, err
 	}
 	page = page.Normalize(releasePageDefault, releasePageMax)
 	key := releaseListKey{orgID, projectID, page}
-	if rs, ok := c.releases.get(key); ok {
-		return copyReleases(rs), nil
+	if p, ok := c.releases.get(key); ok {
+		return p, nil
 	}
 	epoch := c.epoch.Load()
 	rs, err := c.DB.releasePage(ctx, orgID, projectID, page)
 	if err != nil {
 		return nil, err
 	}
-	c.releases.put(key, rs, epoch)
-	return copyReleases(rs), nil
+	p := &cachedReleasePage{releases: rs}
+	c.releases.put(key, p, epoch)
+	return p, nil
+}
+
+// cachedReleasePage is a page of releases, never modified once cached, and its renderings by
+// view, made on first use.
+type cachedReleasePage struct {
+	releases []core.Release
+	mu       sync.RWMutex
+	views    map[string][]byte
+}
+
+// rendered returns the page's rendering for view, calling render the first time. A failed
+// rendering is not kept.
+func (p *cachedReleasePage) rendered(view string, render func([]core.Release) ([]byte, error)) ([]byte, error) {
+	p.mu.RLock()
+	body, ok := p.views[view]
+	p.mu.RUnlock()
+	if ok {
+		return body, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if body, ok := p.views[view]; ok {
+		return body, nil
+	}
+	body, err := render(p.releases)
+	if err != nil {
+		return nil, err
+	}
+	if p.views == nil {
+		p.views = make(map[string][]byte, 1)
+	}
+	p.views[view] = body
+	return body, nil
 }
 
 const (

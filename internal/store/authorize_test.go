@@ -168,7 +168,10 @@ var authzCalls = map[string]func(f authzFixture) []any{
 	"RevokeIntegrationToken": func(f authzFixture) []any { return []any{f.org.ID, f.integration, f.integrationTk} },
 
 	"Releases": func(f authzFixture) []any { return []any{f.org.ID, int64(0), core.Page{}} },
-	"Release":  func(f authzFixture) []any { return []any{f.org.ID, "probe"} },
+	"RenderedReleases": func(f authzFixture) []any {
+		return []any{f.org.ID, int64(0), core.Page{}, "probe", func([]core.Release) ([]byte, error) { return nil, nil }}
+	},
+	"Release": func(f authzFixture) []any { return []any{f.org.ID, "probe"} },
 	"CreateRelease": func(f authzFixture) []any {
 		return []any{f.org.ID, core.NewRelease{Version: "probe-2", Projects: []string{"probe"}}}
 	},

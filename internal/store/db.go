@@ -94,10 +94,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=secure_delete(ON)&_pragma=mmap_size(1073741824)" +
 		"&_pragma=cache_size(-16384)&_txlock=immediate"
-	sqldb, err := sql.Open("sqlite", dsn)
+	connector, err := newSQLiteConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	sqldb := sql.OpenDB(connector)
 	// database/sql keeps only 2 idle connections by default: under concurrent requests every
 	// other query would open a new SQLite connection (pragmas, schema parse), costing far more
 	// than the query. Keep enough for the server's concurrency.
@@ -188,6 +189,11 @@ var legacyMigrationNames = map[string][]string{
 // own transaction, in the order of their numbered file names. On PostgreSQL an advisory lock
 // keeps two processes (instances starting, `tokenboard migrate`) from racing.
 func (db *DB) Migrate(ctx context.Context) error {
+	return db.withMigrationLock(ctx, func(conn *sql.Conn) error { return db.migrateAll(ctx, conn) })
+}
+
+// withMigrationLock runs fn on a connection holding the migration lock.
+func (db *DB) withMigrationLock(ctx context.Context, fn func(*sql.Conn) error) error {
 	conn, err := db.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -198,6 +204,11 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return err
 	}
 	defer unlock()
+	return fn(conn)
+}
+
+// migrateAll applies the pending migrations on conn, which holds the migration lock.
+func (db *DB) migrateAll(ctx context.Context, conn *sql.Conn) error {
 	if _, err := conn.ExecContext(ctx,
 		`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrations table: %w", err)
@@ -367,6 +378,15 @@ func (db *DB) inReadTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// WhileMigrationsLocked runs fn holding the lock Migrate takes, so that a one-time setup
+// that follows the migrations (`serve --demo` seeding an empty database) runs once when
+// several processes start together: on PostgreSQL a session advisory lock, which the others
+// wait for, then find the setup done. SQLite needs none: the data folder's lock already keeps
+// a second server out.
+func (db *DB) WhileMigrationsLocked(ctx context.Context, fn func() error) error {
+	return db.withMigrationLock(ctx, func(*sql.Conn) error { return fn() })
 }
 
 // IsEmpty reports whether the database has no users yet (a fresh install).

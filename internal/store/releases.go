@@ -72,6 +72,17 @@ func (db *DB) Releases(ctx context.Context, orgID, projectID int64, page core.Pa
 	return db.releasePage(ctx, orgID, projectID, page.Normalize(releasePageDefault, releasePageMax))
 }
 
+// RenderedReleases is Releases rendered by render; Cache keeps the rendering with the page.
+func (db *DB) RenderedReleases(ctx context.Context, orgID, projectID int64, page core.Page, _ string,
+	render func([]core.Release) ([]byte, error)) ([]byte, int, error) {
+	rs, err := db.Releases(ctx, orgID, projectID, page)
+	if err != nil {
+		return nil, 0, err
+	}
+	body, err := render(rs)
+	return body, len(rs), err
+}
+
 // releasePage reads a normalized page of releases with their deploy and commit stats,
 // without any permission check. Cache keeps the whole page, stats included: they are three
 // queries per page, far more than the rest of a request.

@@ -122,7 +122,7 @@ func (s *Endpoints) limitedBearer(c echo.Context, header, target string) (*core.
 }
 
 // authenticateBearer is the one way a bearer token is authenticated: the header's shape, then
-// the token's shape and checksum (core.ParseToken) before any database work, then one lookup
+// the token's shape and checksum (core.TokenParser) before any database work, then one lookup
 // by hash finds the live token, and the use is noted for "last used". Errors are
 // EUNAUTHORIZED with Sentry's messages.
 func (s *Endpoints) authenticateBearer(ctx context.Context, header, target string) (*core.Principal, error) {
@@ -133,7 +133,7 @@ func (s *Endpoints) authenticateBearer(ctx context.Context, header, target strin
 	if !ok {
 		return nil, core.Errorf(core.EUNAUTHORIZED, msgSchemeOnly)
 	}
-	parsed, err := core.ParseToken(raw)
+	parsed, err := s.tokens.Parse(raw)
 	if err != nil {
 		return nil, err
 	}

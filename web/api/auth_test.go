@@ -198,6 +198,32 @@ func TestAPIChangesTakeEffectOnTheNextRequest(t *testing.T) {
 		checkStatusDetail(t, rename(), http.StatusForbidden, "You do not have permission to perform this action.")
 		mustGet(t, "/api/0/organizations/acme/", token, http.StatusOK)
 	})
+	t.Run("TheDetailFollowsRenameAndDemotion", func(t *testing.T) {
+		// The detail's JSON is kept per organization, scopes and role (renderings): a rename
+		// or a demotion is a new answer on the very next request.
+		token := app.MintUserToken(t, "admin@acme.test", all, nil)
+		detail := func(want ...string) {
+			t.Helper()
+			for range 2 {
+				res := app.Bearer(t, http.MethodGet, "/api/0/organizations/acme/", token, nil)
+				for _, w := range want {
+					if res.Status != http.StatusOK || !strings.Contains(res.Body, w) {
+						t.Fatalf("detail: status %d, want %s in %s", res.Status, w, res.Body)
+					}
+				}
+			}
+		}
+		detail(`"orgRole":"admin"`, `"name":"`+acme.Name+`"`)
+		if _, err := app.DB.UpdateOrg(owner, acme.ID, "Acme Renamed"); err != nil {
+			t.Fatal(err)
+		}
+		detail(`"orgRole":"admin"`, `"name":"Acme Renamed"`)
+		admin := mustUser(t, app, "admin@acme.test")
+		if err := app.DB.ChangeRole(owner, acme.ID, admin.ID, core.RoleMember); err != nil {
+			t.Fatal(err)
+		}
+		detail(`"orgRole":"member"`, `"role":"member"`, `"name":"Acme Renamed"`)
+	})
 	t.Run("DeactivatingTheUser", func(t *testing.T) {
 		token := app.MintUserToken(t, "admin@acme.test", all, nil)
 		mustGet(t, "/api/0/organizations/acme/", token, http.StatusOK)

@@ -24,15 +24,7 @@ import (
 func BenchmarkAPIRequest(b *testing.B) {
 	ctx := context.Background()
 	dir := b.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, "tokenboard.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	db.BaseURL, db.PasswordCost = "http://127.0.0.1:9000", 4
-	if err := demo.Seed(core.WithActor(ctx, core.Actor{Operator: true}), db, "password-1234", io.Discard); err != nil {
-		b.Fatal(err)
-	}
+	db, parts := benchServer(b, dir)
 	fixtures, err := storetest.New(db, filepath.Join(dir, "tokenboard.db"))
 	if err != nil {
 		b.Fatal(err)
@@ -43,11 +35,6 @@ func BenchmarkAPIRequest(b *testing.B) {
 		core.NewScopeSet(core.ScopeOrgRead, core.ScopeProjectReleases), nil)
 	unknownToken, _ := core.GenerateUserToken()
 
-	parts, err := app.New(ctx, db, app.Config{BaseURL: db.BaseURL, DataDir: dir, Transport: mail.NewFileTransport(filepath.Join(dir, "mail")),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatal(err)
-	}
 	handler := parts.Server.Handler()
 	do := func(method, path, token, body string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(method, path, strings.NewReader(body))
@@ -82,4 +69,28 @@ func BenchmarkAPIRequest(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchBaseURL is the benchmarks' server address (nothing listens: requests go to the handler).
+const benchBaseURL = "http://127.0.0.1:9000"
+
+// benchServer is the server of the benchmarks, on a SQLite file in dir with the demo data
+// (passwords "password-1234"), its mail written to files; the store closes with the benchmark.
+func benchServer(b *testing.B, dir string) (*store.DB, *app.App) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(dir, "tokenboard.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	db.BaseURL, db.PasswordCost = benchBaseURL, 4
+	if err := demo.Seed(core.WithActor(ctx, core.Actor{Operator: true}), db, "password-1234", io.Discard); err != nil {
+		b.Fatal(err)
+	}
+	parts, err := app.New(ctx, db, app.Config{BaseURL: db.BaseURL, DataDir: dir, Transport: mail.NewFileTransport(filepath.Join(dir, "mail")),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db, parts
 }

@@ -75,6 +75,10 @@ type Endpoints struct {
 	refused *refusals
 	// failures limits failed bearer authentications per client IP (authlimit.go).
 	failures *authLimiter
+	// tokens parses bearer tokens, remembering org tokens' decoded payloads by hash.
+	tokens core.TokenParser
+	// orgDetails keeps the organization detail's JSON (GET /api/0/organizations/:org/).
+	orgDetails renderings[orgDetailKey]
 }
 
 // New returns the endpoints.

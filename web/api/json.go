@@ -62,16 +62,35 @@ func (s *Endpoints) setLinkHeader(c echo.Context, page core.Page, hasMore bool) 
 		}
 	}
 	uri := strings.TrimRight(s.cfg.BaseURL, "/") + (&url.URL{Path: c.Request().URL.Path}).EscapedPath() + "?" + q.Encode()
+	// Written piece by piece into one buffer: every paginated response (a CI job's release
+	// list among them) carries this header.
 	var b strings.Builder
+	b.Grow(2*len(uri) + 160)
 	link := func(rel string, offset, isPrev int, results bool) {
-		cursor := "0:" + strconv.Itoa(offset) + ":" + strconv.Itoa(isPrev)
-		b.WriteString("<" + uri + "&cursor=" + cursor + `>; rel="` + rel + `"; results="` + strconv.FormatBool(results) +
-			`"; cursor="` + cursor + `"`)
+		b.WriteByte('<')
+		b.WriteString(uri)
+		b.WriteString("&cursor=")
+		writeCursor(&b, offset, isPrev)
+		b.WriteString(`>; rel="`)
+		b.WriteString(rel)
+		b.WriteString(`"; results="`)
+		b.WriteString(strconv.FormatBool(results))
+		b.WriteString(`"; cursor="`)
+		writeCursor(&b, offset, isPrev)
+		b.WriteByte('"')
 	}
 	link("previous", max(0, page.Offset-page.Limit), 1, page.Offset > 0)
 	b.WriteString(", ")
 	link("next", page.Offset+page.Limit, 0, hasMore)
 	c.Response().Header().Set("Link", b.String())
+}
+
+// writeCursor writes Sentry's cursor for a page: "0:<offset>:<is previous>".
+func writeCursor(b *strings.Builder, offset, isPrev int) {
+	b.WriteString("0:")
+	b.WriteString(strconv.Itoa(offset))
+	b.WriteByte(':')
+	b.WriteString(strconv.Itoa(isPrev))
 }
 
 // paginate answers a list request with one page of all (the lists small enough to load

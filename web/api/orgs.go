@@ -60,7 +60,20 @@ func (s *Endpoints) Orgs(c echo.Context) error {
 
 // Org answers GET /api/0/organizations/:org/.
 func (s *Endpoints) Org(c echo.Context) error {
-	return c.JSON(http.StatusOK, s.orgDetailJSON(currentAPIOrg(c)))
+	o := currentAPIOrg(c)
+	body, err := s.orgDetails.get(orgDetailKey{*o.Org, o.Scopes, o.Role}, func() any { return s.orgDetailJSON(o) })
+	if err != nil {
+		return err
+	}
+	return c.JSONBlob(http.StatusOK, body)
+}
+
+// orgDetailKey is everything the organization's detail reads: the organization as loaded,
+// and the caller's scopes and role in it.
+type orgDetailKey struct {
+	org    core.Org
+	scopes core.ScopeSet
+	role   core.Role
 }
 
 // OrgUpdate answers PUT /api/0/organizations/:org/: renames the organization.

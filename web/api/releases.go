@@ -28,28 +28,33 @@ func (s *Endpoints) ProjectReleases(c echo.Context) error {
 	return s.listReleases(c, p.ID)
 }
 
-// listReleases answers a page of releases, newest first, with Sentry's Link header.
+// listReleases answers a page of releases, newest first, with Sentry's Link header. The
+// page's JSON is rendered once per cached page (core.ReleaseService.RenderedReleases): CI
+// jobs list releases far more often than releases change.
 func (s *Endpoints) listReleases(c echo.Context, projectID int64) error {
 	page, err := apiPage(c)
 	if err != nil {
 		return err
 	}
 	// One row more than the page tells whether there is a next page.
-	releases, err := s.svc.Releases.Releases(c.Request().Context(), currentAPIOrg(c).Org.ID, projectID,
-		core.Page{Offset: page.Offset, Limit: page.Limit + 1})
+	body, count, err := s.svc.Releases.RenderedReleases(c.Request().Context(), currentAPIOrg(c).Org.ID, projectID,
+		core.Page{Offset: page.Offset, Limit: page.Limit + 1}, "api-json", func(rs []core.Release) ([]byte, error) {
+			return releasesJSON(rs[:min(len(rs), page.Limit)])
+		})
 	if err != nil {
 		return apiErr(err)
 	}
-	hasMore := len(releases) > page.Limit
-	if hasMore {
-		releases = releases[:page.Limit]
-	}
-	out := make([]apiRelease, len(releases))
-	for i, r := range releases {
+	s.setLinkHeader(c, page, count > page.Limit)
+	return c.JSONBlob(http.StatusOK, body)
+}
+
+// releasesJSON is the list's JSON, as Echo's c.JSON writes it.
+func releasesJSON(rs []core.Release) ([]byte, error) {
+	out := make([]apiRelease, len(rs))
+	for i, r := range rs {
 		out[i] = releaseJSON(r)
 	}
-	s.setLinkHeader(c, page, hasMore)
-	return c.JSON(http.StatusOK, out)
+	return jsonLine(out)
 }
 
 // ReleaseCreate answers POST /api/0/organizations/:org/releases/.
