@@ -73,8 +73,12 @@ step "tests (race detector on)"
 # still reported as a race.
 race=(-race -gcflags='modernc.org/sqlite/lib=-race=false' -gcflags='modernc.org/libc/...=-race=false'
   -gcflags='modernc.org/memory=-race=false')
-# The fuzz corpora under testdata/fuzz run as ordinary tests here.
-go test "${race[@]}" -count=1 -timeout 30m ./... 2>&1 | tee /tmp/tokenboard-test.log
+# The fuzz corpora under testdata/fuzz run as ordinary tests here. go test starts packages in
+# the order given: the slowest first (the browser tests of web/ui take most of the run, then
+# the store, the program and the API), so the small packages run beside them instead of the
+# browser tests starting last, alone.
+go test "${race[@]}" -count=1 -timeout 30m ./web/ui/ ./internal/store/ ./cmd/tokenboard/ ./web/api/ ./... 2>&1 |
+  tee /tmp/tokenboard-test.log
 
 step "tests on PostgreSQL: the store's contract suite, the API, and the screens' create/use/revoke"
 # Left out here: the tests that make their own PostgreSQL database (pgtest) whichever backend
