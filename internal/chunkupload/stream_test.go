@@ -37,6 +37,8 @@ func batchFile(t testing.TB, n, size int) (*os.File, string) {
 // TestReceiveStreams checks that receiving a batch allocates far less than the batch: the
 // chunks go to disk as they arrive, never whole into memory.
 func TestReceiveStreams(t *testing.T) {
+	// Not parallel: TotalAlloc counts the whole process, and a parallel test's allocations
+	// would be counted as this one's.
 	// Three 4 MiB chunks: big enough that buffering would show, small enough for -race.
 	const n, size = 3, 4 << 20
 	f, boundary := batchFile(t, n, size)
