@@ -10,8 +10,9 @@ import (
 )
 
 // Cache is the store with the API's per-request answers kept in memory: a decorator around a
-// *DB that answers AuthenticateToken, MemberRole, OrgBySlug and Releases from memory while
-// nothing that could change them has been written, and passes every other method through.
+// *DB that answers AuthenticateToken, MemberRole, OrgBySlug, Releases and RenderedReleases
+// from memory while nothing that could change them has been written, and passes every other
+// method through.
 //
 // The API authenticates every request and checks the caller's role in the organization the
 // URL names, and org tokens mostly read release lists. Each answer is one indexed query, but a
