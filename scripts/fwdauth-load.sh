@@ -45,13 +45,8 @@ trap cleanup EXIT
 command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)"; exit 1; }
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { echo "nginx is required (apt-get install nginx)"; exit 1; }
-go build -o "$work/tokenboard" ./cmd/tokenboard
-go build -o "$work/mint-tokens" ./scripts/mint-tokens
-"$work/tokenboard" demo --data "$work/data" >/dev/null
-eval "$("$work/mint-tokens" --data "$work/data" --base-url "$BASE")"
-"$work/tokenboard" serve --data "$work/data" --addr "127.0.0.1:$PORT" --base-url "$BASE" --behind-proxy 2>"$work/server.log" &
-pid=$!
-for _ in $(seq 100); do curl -sf "$BASE/_health" >/dev/null && break; sleep 0.1; done
+. scripts/demo-server.sh
+start_demo_server "$work" "$BASE" "$PORT" --behind-proxy
 
 # nginx: the documented snippet, placeholders filled in, plus the same location without
 # auth_request and the upstream both proxy to.

@@ -25,15 +25,9 @@ work=$(mktemp -d)
 trap 'if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
 command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)"; exit 1; }
-go build -o "$work/tokenboard" ./cmd/tokenboard
-go build -o "$work/mint-tokens" ./scripts/mint-tokens
+. scripts/demo-server.sh
 
-"$work/tokenboard" demo --data "$work/data" >/dev/null
-eval "$("$work/mint-tokens" --data "$work/data" --base-url "$BASE")"
-
-"$work/tokenboard" serve --data "$work/data" --addr "127.0.0.1:$PORT" --base-url "$BASE" 2>"$work/server.log" &
-pid=$!
-for _ in $(seq 100); do curl -sf "$BASE/_health" >/dev/null && break; sleep 0.1; done
+start_demo_server "$work" "$BASE" "$PORT"
 
 for v in 1 2 3 4 5; do
   curl -sf -o /dev/null -X POST -H "Authorization: Bearer $ORG_TOKEN" -H 'Content-Type: application/json' \

@@ -21,15 +21,9 @@ work=$(mktemp -d)
 trap 'if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
 command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)"; exit 1; }
-go build -o "$work/tokenboard" ./cmd/tokenboard
-go build -o "$work/mint-tokens" ./scripts/mint-tokens
+. scripts/demo-server.sh
 go build -o "$work/flood" ./scripts/flood
-
-"$work/tokenboard" demo --data "$work/data" >/dev/null
-eval "$("$work/mint-tokens" --data "$work/data" --base-url "$BASE")"
-"$work/tokenboard" serve --data "$work/data" --addr "127.0.0.1:$PORT" --base-url "$BASE" 2>"$work/server.log" &
-pid=$!
-for _ in $(seq 100); do curl -sf "$BASE/_health" >/dev/null && break; sleep 0.1; done
+start_demo_server "$work" "$BASE" "$PORT"
 
 # An owner's session: a browser's same-origin request passes the CSRF check by its
 # Sec-Fetch-Site header, so wrk sends that header with the session cookie.
