@@ -122,25 +122,6 @@ echo "== uncached: the same request's database work, without the cache (16 concu
 
 echo
 echo "== writes: token creation, 64 connections, $WDURATION"
-cat >"$work/write.lua" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Cookie"] = os.getenv("COOKIE")
-wrk.headers["Origin"] = os.getenv("BASE")
-wrk.headers["Sec-Fetch-Site"] = "same-origin"
-local n = 0
-request = function()
-  n = n + 1
-  return wrk.format(nil, nil, nil, '{"name":"load ' .. n .. '"}')
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("  ERRORS connect=%d read=%d write=%d status=%d timeout=%d\n",
-    e.connect, e.read, e.write, e.status, e.timeout))
-  io.write(string.format("  LATENCY p50=%.1fms p99=%.1fms max=%.1fms\n",
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
-end
-LUA
 writes() { # name base log
   local jar="$work/jar-$1" cookie out
   curl -s -o /dev/null -c "$jar" -H 'Sec-Fetch-Site: same-origin' -H "Origin: $2" \
@@ -149,11 +130,11 @@ writes() { # name base log
   [ -n "$cookie" ] || { echo "sign-in on $2 failed"; exit 1; }
   local before
   before=$(grep -c 'status=503' "$3" || true)
-  out=$(COOKIE=$cookie BASE=$2 wrk -t1 -c64 -d"$WDURATION" --timeout 10s -s "$work/write.lua" "$2/api/0/organizations/acme/org-auth-tokens/")
+  out=$(COOKIE=$cookie BASE=$2 wrk -t1 -c64 -d"$WDURATION" --timeout 10s -s scripts/create-tokens.lua "$2/api/0/organizations/acme/org-auth-tokens/")
   echo "$1: $(awk '/^Requests\/sec:/ {print $2}' <<<"$out") tokens/s, $(awk '/requests in/ {print $1}' <<<"$out") requests," \
     "non-2xx: $(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out" | grep . || echo 0)," \
     "503 in the server log: $(($(grep -c 'status=503' "$3" || true) - before))"
-  grep -E 'ERRORS|LATENCY' <<<"$out"
+  grep -E 'ERRORS|LATENCY' <<<"$out" | sed 's/^/  /'
 }
 writes postgresql "$A" "$work/a.log"
 echo "  load: $(uptime | sed 's/.*load average: //')"

@@ -34,25 +34,6 @@ COOKIE=$(sed 's/^#HttpOnly_//' "$work/jar" | awk '!/^#/ && NF >= 7 {printf "%s%s
 [ -n "$COOKIE" ] || { echo "sign-in failed"; exit 1; }
 export COOKIE BASE
 
-cat >"$work/write.lua" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Cookie"] = os.getenv("COOKIE")
-wrk.headers["Origin"] = os.getenv("BASE")
-wrk.headers["Sec-Fetch-Site"] = "same-origin"
-local n = 0
-request = function()
-  n = n + 1
-  return wrk.format(nil, nil, nil, '{"name":"load ' .. n .. '"}')
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("ERRORS connect=%d read=%d write=%d status=%d timeout=%d\n",
-    e.connect, e.read, e.write, e.status, e.timeout))
-  io.write(string.format("LATENCY p50=%.1fms p99=%.1fms max=%.1fms\n",
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
-end
-LUA
 
 got=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Cookie: $COOKIE" -H 'Sec-Fetch-Site: same-origin' \
   -H "Origin: $BASE" -H 'Content-Type: application/json' -d '{"name":"probe"}' "$BASE/api/0/organizations/acme/org-auth-tokens/")
@@ -69,7 +50,7 @@ echo "reads alone:               $quiet req/s"
 
 reads >"$work/reads-w.txt" &
 rpid=$!
-wrk -t1 -c64 -d"$DURATION" --timeout 10s -s "$work/write.lua" "$BASE/api/0/organizations/acme/org-auth-tokens/" >"$work/writes.txt"
+wrk -t1 -c64 -d"$DURATION" --timeout 10s -s scripts/create-tokens.lua "$BASE/api/0/organizations/acme/org-auth-tokens/" >"$work/writes.txt"
 wait "$rpid"
 during=$(rps <"$work/reads-w.txt")
 echo "writes (64 connections):   $(rps <"$work/writes.txt") req/s, $(awk '/requests in/ {print $1}' "$work/writes.txt") requests"
