@@ -16,8 +16,8 @@ type demoUser struct {
 	role        core.Role
 }
 
-// The demo: Acme Corp with one user per role, and Globex with its own owner, so that a
-// newcomer can sign in as anyone and see what each role may do.
+// The demo: Acme Corp with one user per role and a repository (acme/web), and Globex with its
+// own owner, so that a newcomer can sign in as anyone and see what each role may do.
 var (
 	acmeUsers = []demoUser{
 		{"owner@acme.test", "Olivia Owner", core.RoleOwner},
@@ -69,6 +69,9 @@ func Seed(ctx context.Context, db *store.DB, password string, out io.Writer) err
 		}
 	}
 	if err := ensureTeamAndProjects(ctx, db, acme); err != nil {
+		return err
+	}
+	if err := ensureRepository(ctx, db, acme, users["owner@acme.test"]); err != nil {
 		return err
 	}
 	if _, err := ensureOrg(ctx, db, "globex", "Globex", users[globexOwner.email]); err != nil {
@@ -133,6 +136,20 @@ func ensureTeamAndProjects(ctx context.Context, db *store.DB, org *core.Org) err
 		} else if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// demoRepository is acme's repository, so that a newcomer's first "sentry-cli releases
+// set-commits VERSION --commit acme/web@SHA" works: the CLI refuses a repository the server
+// does not list, and adding one is an owner's step on Settings > Repositories.
+var demoRepository = core.NewRepository{Name: "acme/web", URL: "https://github.com/acme/web"}
+
+func ensureRepository(ctx context.Context, db *store.DB, org *core.Org, owner *core.User) error {
+	ownerCtx := core.WithActor(ctx, core.Actor{User: owner, IP: "console"})
+	_, err := db.AddRepository(ownerCtx, org.ID, demoRepository)
+	if err != nil && core.ErrorCode(err) != core.ECONFLICT {
+		return fmt.Errorf("demo repository %s: %w", demoRepository.Name, describe(err))
 	}
 	return nil
 }

@@ -124,17 +124,18 @@ func TestShapesClientsRead(t *testing.T) {
 // create their repositories.
 func TestRefsNamingAMissingRepositoryAre400(t *testing.T) {
 	t.Parallel()
+	// The demo has acme/web; acme/mobile is missing until the manager adds it.
 	app := apptest.Start(t)
 	org := app.MintOrgToken(t, "acme", "CI")
 	if res := app.Bearer(t, "POST", "/api/0/organizations/acme/releases/", org, map[string]any{"version": "1.0", "projects": []string{"web"}}); res.Status != http.StatusCreated {
 		t.Fatalf("release: %d %s", res.Status, res.Body)
 	}
 	sha := "0123456789abcdef0123456789abcdef01234567"
-	refs := map[string]any{"refs": []map[string]any{{"repository": "acme/web", "commit": sha, "previousCommit": nil}}}
+	refs := map[string]any{"refs": []map[string]any{{"repository": "acme/mobile", "commit": sha, "previousCommit": nil}}}
 	res := app.Bearer(t, "PUT", "/api/0/organizations/acme/releases/1.0/", org, refs)
 	var body map[string][]string
 	res.JSON(t, &body)
-	want := "Invalid repository names: acme/web. An owner or manager adds a repository under Settings > Repositories (/settings/acme/repos/)."
+	want := "Invalid repository names: acme/mobile. An owner or manager adds a repository under Settings > Repositories (/settings/acme/repos/)."
 	if res.Status != http.StatusBadRequest || len(body["refs"]) != 1 || body["refs"][0] != want {
 		t.Errorf("refs naming a missing repository: %d %s", res.Status, res.Body)
 	}
@@ -144,7 +145,7 @@ func TestRefsNamingAMissingRepositoryAre400(t *testing.T) {
 		t.Errorf("a refused ref left commits: %+v", commits)
 	}
 
-	if _, err := app.DB.AddRepository(app.As(t, apptest.AcmeManager), app.Org(t, "acme").ID, core.NewRepository{Name: "acme/web"}); err != nil {
+	if _, err := app.DB.AddRepository(app.As(t, apptest.AcmeManager), app.Org(t, "acme").ID, core.NewRepository{Name: "acme/mobile"}); err != nil {
 		t.Fatal(err)
 	}
 	if res := app.Bearer(t, "PUT", "/api/0/organizations/acme/releases/1.0/", org, refs); res.Status != http.StatusOK {
@@ -159,7 +160,7 @@ func TestRefsNamingAMissingRepositoryAre400(t *testing.T) {
 		"commits": []map[string]any{{"id": "abc", "repository": "origin", "message": "local"}}})
 	var repos []struct{ Name string }
 	app.Bearer(t, "GET", "/api/0/organizations/acme/repos/", org, nil).JSON(t, &repos)
-	if res.Status != http.StatusOK || len(repos) != 2 || repos[1].Name != "origin" {
+	if res.Status != http.StatusOK || len(repos) != 3 || repos[2].Name != "origin" {
 		t.Errorf("commits naming a new repository: %d %s; repos %+v", res.Status, res.Body, repos)
 	}
 }

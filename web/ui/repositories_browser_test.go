@@ -10,7 +10,7 @@ import (
 	"github.com/tokenboard/tokenboard/views"
 )
 
-// TestBrowserOwnerAddsARepositoryAndAMemberCannot: the owner adds acme/web through the form
+// TestBrowserOwnerAddsARepositoryAndAMemberCannot: the owner adds acme/docs through the form
 // (a refused name first, kept in the field with its message); a member sees the list
 // without the form or any Remove button, and the server refuses the member's own
 // same-origin POST, which a real browser sends with Sec-Fetch-Site.
@@ -25,11 +25,11 @@ func TestBrowserOwnerAddsARepositoryAndAMemberCannot(t *testing.T) {
 		chromedp.Navigate(app.URL+"/settings/acme/"),
 		chromedp.Click(chromedp.Search(`//nav[@id="sidebar"]//a[normalize-space()="Repositories"]`)),
 		chromedp.WaitVisible(chromedp.ID("repository-name")),
-		chromedp.SendKeys(chromedp.ID("repository-name"), "acme/web@main"),
+		chromedp.SendKeys(chromedp.ID("repository-name"), "acme/docs@main"),
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="Add Repository"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#repository-name[aria-invalid="true"]`)),
 	)
-	if v := run(t, owner, chromedp.Value(chromedp.ID("repository-name"))); v != "acme/web@main" {
+	if v := run(t, owner, chromedp.Value(chromedp.ID("repository-name"))); v != "acme/docs@main" {
 		t.Errorf("the refused name was not kept: %q", v)
 	}
 	if msg := run(t, owner, chromedp.Text(chromedp.CSS("form.panel"))); !strings.Contains(msg, "cannot contain @ or #") {
@@ -37,24 +37,24 @@ func TestBrowserOwnerAddsARepositoryAndAMemberCannot(t *testing.T) {
 	}
 	do(t, owner,
 		chromedp.Clear(chromedp.ID("repository-name")),
-		chromedp.SendKeys(chromedp.ID("repository-name"), "acme/web"),
-		chromedp.SendKeys(chromedp.ID("repository-url"), "https://github.com/acme/web"),
+		chromedp.SendKeys(chromedp.ID("repository-name"), "acme/docs"),
+		chromedp.SendKeys(chromedp.ID("repository-url"), "https://github.com/acme/docs"),
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="Add Repository"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".alert-success")),
 	)
-	if flash := run(t, owner, chromedp.Text(chromedp.CSS(".alert-success"))); flash != "Added the repository acme/web." {
+	if flash := run(t, owner, chromedp.Text(chromedp.CSS(".alert-success"))); flash != "Added the repository acme/docs." {
 		t.Errorf("flash %q", flash)
 	}
-	if row := run(t, owner, chromedp.Text(chromedp.CSS(`tr[data-repository="acme/web"]`))); !strings.Contains(row, "https://github.com/acme/web") {
+	if row := run(t, owner, chromedp.Text(chromedp.CSS(`tr[data-repository="acme/docs"]`))); !strings.Contains(row, "https://github.com/acme/docs") {
 		t.Errorf("row %q", row)
 	}
-	if id := repositoryID(t, app, "acme/web"); id == 0 {
-		t.Fatal("acme/web was not added")
+	if id := repositoryID(t, app, "acme/docs"); id == 0 {
+		t.Fatal("acme/docs was not added")
 	}
 
 	member := apptest.Browser(t)
 	app.BrowserLogin(t, member, apptest.AcmeMember)
-	do(t, member, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`tr[data-repository="acme/web"]`)))
+	do(t, member, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`tr[data-repository="acme/docs"]`)))
 	var controls struct{ Forms, Buttons int }
 	evalInto(t, member, `({Forms: document.querySelectorAll("main form").length,
 		Buttons: [...document.querySelectorAll("main button")].filter(b => /Add Repository|Remove/.test(b.textContent)).length})`, &controls)
