@@ -31,6 +31,12 @@ const maxIdleConns = 32
 // DB is the database and the implementation of the core services.
 type DB struct {
 	db *sql.DB
+	// writer runs the write transactions (writeTx). On SQLite it is one connection of its own:
+	// a connection's page cache is emptied whenever another connection has committed since
+	// its last transaction, so writes taking turns on pooled connections each re-read the
+	// pages they touch (a profile of 64 writers showed a fifth of the server's time there).
+	// The one writer's cache stays warm across its own commits. On PostgreSQL it is db.
+	writer *sql.DB
 	// Now is the clock; tests replace it to test expiry.
 	Now func() time.Time
 	// BaseURL is the server's public URL, written into org tokens and email links.
@@ -74,7 +80,7 @@ type DB struct {
 
 // newDB is a store on sqldb, not yet migrated.
 func newDB(sqldb *sql.DB, b backend) *DB {
-	return &DB{db: sqldb, backend: b, Now: func() time.Time { return time.Now().UTC() },
+	return &DB{db: sqldb, writer: sqldb, backend: b, Now: func() time.Time { return time.Now().UTC() },
 		PasswordCost: defaultPasswordCost, WriteWait: defaultWriteWait, writeTurn: make(chan struct{}, 1)}
 }
 
@@ -83,16 +89,19 @@ func newDB(sqldb *sql.DB, b backend) *DB {
 // the write lock at BEGIN, so concurrent read-then-write transactions wait instead of failing
 // with SQLITE_BUSY. secure_delete zeroes what a row held when it is updated or deleted, so
 // cleared data (an invitation link) does not linger in free pages of the file or its backups.
-// mmap_size lets reads use the file through memory rather than a read call per page, and the
-// larger page cache keeps an index walk's pages: with both, finding a token among 1,000,000
-// costs about what it costs among 1,000 (BENCHMARKS.md).
+// The larger page cache keeps an index walk's pages, so finding a token among 1,000,000 costs
+// about what it costs among 1,000 (BENCHMARKS.md). mmap_size is 0 on purpose: SQLite unmaps a
+// connection's whole mapping whenever another connection has committed, so under a stream of
+// writes every read remapped the file and faulted its pages back in; with a read call per page
+// instead, 64 writers cost half the CPU per token and the lookups above did not change
+// (BENCHMARKS.md, "Writes under load").
 func Open(ctx context.Context, path string) (*DB, error) {
 	if err := ownerOnlyFiles(path); err != nil {
 		return nil, err
 	}
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=secure_delete(ON)&_pragma=mmap_size(1073741824)" +
+		"&_pragma=synchronous(NORMAL)&_pragma=secure_delete(ON)&_pragma=mmap_size(0)" +
 		"&_pragma=cache_size(-16384)&_txlock=immediate"
 	connector, err := newSQLiteConnector(dsn)
 	if err != nil {
@@ -104,9 +113,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// than the query. Keep enough for the server's concurrency.
 	sqldb.SetMaxIdleConns(maxIdleConns)
 	db := newDB(sqldb, sqliteBackend{})
+	db.writer = sql.OpenDB(connector)
+	db.writer.SetMaxOpenConns(1)
+	db.writer.SetMaxIdleConns(1)
 	db.answersTrusted.Store(true)
 	if err := db.Migrate(ctx); err != nil {
-		sqldb.Close()
+		db.Close()
 		return nil, err
 	}
 	return db, nil
@@ -135,6 +147,9 @@ func ownerOnlyFiles(path string) error {
 func (db *DB) Close() error {
 	if db.listener != nil {
 		db.listener.stop()
+	}
+	if db.writer != db.db {
+		db.writer.Close()
 	}
 	return db.db.Close()
 }
@@ -301,7 +316,7 @@ func (db *DB) writeTx(ctx context.Context, invalidates bool, fn func(*sql.Tx) er
 	// the callbacks below, which must never wait on a write.
 	giveUpTurn := sync.OnceFunc(func() { <-db.writeTurn })
 	defer giveUpTurn()
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return busyAsUnavailable(err)
 	}

@@ -27,7 +27,10 @@ func (db *DB) SetTheme(ctx context.Context, theme string) error {
 	if err := core.ValidateTheme(theme); err != nil {
 		return err
 	}
-	_, err = db.db.ExecContext(ctx, `INSERT INTO user_preferences (user_id, theme) VALUES (?, ?)
-		ON CONFLICT (user_id) DO UPDATE SET theme = excluded.theme`, actor.ID, theme)
-	return err
+	// Like every write, it takes the write turn (writeTx); no cached answer holds a theme.
+	return db.inTxKeepingAnswers(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO user_preferences (user_id, theme) VALUES (?, ?)
+			ON CONFLICT (user_id) DO UPDATE SET theme = excluded.theme`, actor.ID, theme)
+		return err
+	})
 }
