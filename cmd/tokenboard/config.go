@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -21,6 +22,9 @@ type Config struct {
 	Demo        bool
 	BehindProxy bool
 	LogFormat   string
+	// LogLevelText is --log-level as given; LogLevel is its value after finish.
+	LogLevelText string
+	LogLevel     slog.Level
 	// SessionIdleText is --session-idle as given; SessionIdle is its value after finish.
 	SessionIdleText string
 	SessionIdle     time.Duration
@@ -53,6 +57,7 @@ func (c *Config) vars() []configVar {
 		{flag: "mail-lease", env: "TOKENBOARD_MAIL_LEASE", str: &c.MailLeaseText, def: "5m", help: "with several instances on PostgreSQL: how long an instance keeps the outgoing messages it took; one it dies with goes out from another instance after that long (at least 20s; each delivery attempt is bounded to a quarter of it, at most a minute)"},
 		{flag: "secret-scanning-keys", env: "TOKENBOARD_SECRET_SCANNING_KEYS", str: &c.SecretScanningKeys, help: "file of GitHub's secret-scanning public keys (the JSON of https://api.github.com/meta/public_keys/secret_scanning); without it exposed-token reports are refused"},
 		{flag: "log-format", env: "TOKENBOARD_LOG_FORMAT", str: &c.LogFormat, def: "text", help: "log format: text or json"},
+		{flag: "log-level", env: "TOKENBOARD_LOG_LEVEL", str: &c.LogLevelText, def: "info", help: "least severe log lines written: debug, info (a line per request), warn or error"},
 	}
 }
 
@@ -86,6 +91,14 @@ func (c *Config) finish() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json")
 	}
+	if c.LogLevelText == "" {
+		c.LogLevelText = "info"
+	}
+	level, ok := logLevels[strings.ToLower(c.LogLevelText)]
+	if !ok {
+		return fmt.Errorf("--log-level must be debug, info, warn or error; got %q", c.LogLevelText)
+	}
+	c.LogLevel = level
 	idle, err := parseIdle(c.SessionIdleText)
 	if err != nil {
 		return err
@@ -103,6 +116,9 @@ func (c *Config) finish() error {
 	}
 	return nil
 }
+
+// logLevels are the names --log-level takes.
+var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
 
 // parseIdle reads --session-idle: a Go duration (12h, 90m) or a number of days (14d).
 func parseIdle(s string) (time.Duration, error) {

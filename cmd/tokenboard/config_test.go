@@ -1,6 +1,8 @@
 package main
 
 import (
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 )
@@ -29,6 +31,21 @@ func TestMailLeaseSetting(t *testing.T) {
 		c := Config{Addr: "127.0.0.1:1", LogFormat: "text", SessionIdleText: "14d", MailLeaseText: text}
 		if err := c.finish(); err == nil {
 			t.Errorf("--mail-lease %q was accepted", text)
+		}
+	}
+}
+
+func TestLogLevelSetting(t *testing.T) {
+	for text, want := range map[string]slog.Level{"": slog.LevelInfo, "info": slog.LevelInfo, "WARN": slog.LevelWarn, "debug": slog.LevelDebug, "error": slog.LevelError} {
+		c := Config{Addr: "127.0.0.1:1", LogFormat: "text", SessionIdleText: "14d", LogLevelText: text}
+		if err := c.finish(); err != nil || c.LogLevel != want {
+			t.Errorf("--log-level %q: %v, %v; want %v", text, c.LogLevel, err, want)
+		}
+	}
+	for _, text := range []string{"verbose", "info+2", "3"} {
+		c := Config{Addr: "127.0.0.1:1", LogFormat: "text", SessionIdleText: "14d", LogLevelText: text}
+		if err := c.finish(); err == nil || !strings.Contains(err.Error(), "--log-level must be debug, info, warn or error") {
+			t.Errorf("--log-level %q: %v", text, err)
 		}
 	}
 }

@@ -280,10 +280,11 @@ func (m *Main) importSQLite(ctx context.Context, dir string) error {
 func describe(err error) error { return errors.New(core.ErrorText(err)) }
 
 func (m *Main) logger() *slog.Logger {
+	opts := &slog.HandlerOptions{Level: m.Config.LogLevel}
 	if m.Config.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(m.stderr, nil))
+		return slog.New(slog.NewJSONHandler(m.stderr, opts))
 	}
-	return slog.New(slog.NewTextHandler(m.stderr, nil))
+	return slog.New(slog.NewTextHandler(m.stderr, opts))
 }
 
 // openDB opens the configured backend: PostgreSQL when --database-url is set, else the SQLite
