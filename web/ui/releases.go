@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 
@@ -14,7 +15,7 @@ import (
 const releasesPageSize = 50
 
 // ReleasesPage answers GET /settings/:org/releases/?project=slug&page=N: the releases of
-// one project (the first by slug unless chosen), newest first.
+// one project (unless chosen, the newest release's: newestReleaseProject), newest first.
 func (s *Screens) ReleasesPage(c echo.Context) error {
 	ctx, org := c.Request().Context(), currentOrg(c).Org
 	projects, err := s.svc.Orgs.Projects(ctx, org.ID)
@@ -26,9 +27,7 @@ func (s *Screens) ReleasesPage(c echo.Context) error {
 		v.Projects = append(v.Projects, views.ProjectTab{Project: pr, URL: orgURL(c, "releases/?project="+url.QueryEscape(pr.Slug))})
 	}
 	if len(projects) > 0 {
-		v.Project = &projects[0]
 		if slug := c.QueryParam("project"); slug != "" {
-			v.Project = nil
 			for i := range projects {
 				if projects[i].Slug == slug {
 					v.Project = &projects[i]
@@ -37,6 +36,8 @@ func (s *Screens) ReleasesPage(c echo.Context) error {
 			if v.Project == nil {
 				return core.Errorf(core.ENOTFOUND, "The project does not exist.")
 			}
+		} else if v.Project, err = s.newestReleaseProject(ctx, org.ID, projects); err != nil {
+			return err
 		}
 		pageNo := pageNumber(c)
 		releases, err := s.svc.Releases.Releases(ctx, org.ID, v.Project.ID,
@@ -52,6 +53,26 @@ func (s *Screens) ReleasesPage(c echo.Context) error {
 		}
 	}
 	return s.render(c, http.StatusOK, views.Releases(s.page(c, "Releases", views.NavReleases), v))
+}
+
+// newestReleaseProject is the project the Releases screen opens on: the one of the newest
+// release, so that what a CI job just made (sentry-cli releases new -p web) is what the page
+// shows; the first project while the organization has no release.
+func (s *Screens) newestReleaseProject(ctx context.Context, orgID int64, projects []core.Project) (*core.Project, error) {
+	newest, err := s.svc.Releases.Releases(ctx, orgID, 0, core.Page{Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range newest {
+		for _, rp := range r.Projects {
+			for i := range projects {
+				if projects[i].ID == rp.ID {
+					return &projects[i], nil
+				}
+			}
+		}
+	}
+	return &projects[0], nil
 }
 
 // releaseDetailLimit is how many bundles, deploys and commits the screen lists per release;

@@ -26,10 +26,20 @@ func TestReleasesPage(t *testing.T) {
 	}
 	member := app.LoginAs(t, "member@acme.test")
 
-	t.Run("FirstProjectByDefault", func(t *testing.T) {
+	t.Run("TheNewestReleasesProjectByDefault", func(t *testing.T) {
 		res := member.Get("/settings/acme/releases/")
 		if res.Status != http.StatusOK || !strings.Contains(res.Body, "api-1.0") || strings.Contains(res.Body, "web-1.0") {
 			t.Errorf("status %d, body %.2000s", res.Status, res.Body)
+		}
+		// A CI job makes a release of web: the page opens on web, not on the first project.
+		if res := app.Bearer(t, http.MethodPost, "/api/0/organizations/acme/releases/", token,
+			json.RawMessage(`{"version":"web-3.0","projects":["web"]}`)); res.Status != http.StatusCreated {
+			t.Fatalf("status %d, body %s", res.Status, res.Body)
+		}
+		res = member.Get("/settings/acme/releases/")
+		if res.Status != http.StatusOK || !strings.Contains(res.Body, "web-3.0") || strings.Contains(res.Body, "api-1.0") ||
+			!strings.Contains(res.Body, `aria-current="page">Web<`) {
+			t.Errorf("after a release of web: status %d, body %.2000s", res.Status, res.Body)
 		}
 	})
 	t.Run("ChosenProject", func(t *testing.T) {
