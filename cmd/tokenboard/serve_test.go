@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tokenboard/tokenboard/internal/apptest"
 	"github.com/tokenboard/tokenboard/internal/core"
 	"github.com/tokenboard/tokenboard/internal/store/storetest"
 )
@@ -35,19 +35,7 @@ func TestServeSavesTokenUsesOnShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var stderr bytes.Buffer
-	m := NewMain(strings.NewReader(""), io.Discard, &stderr)
-	ready := make(chan string, 1)
-	m.Ready = func(addr string) { ready <- addr }
-	serveCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- m.Run(serveCtx, []string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}) }()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("serve: %v\n%s", err, stderr.String())
-	}
+	addr, stop, stderr := serveInProcess(t, "--data", dir)
 	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/api/0/organizations/acme/", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	res, err := http.DefaultClient.Do(req)
@@ -58,8 +46,7 @@ func TestServeSavesTokenUsesOnShutdown(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", res.StatusCode)
 	}
-	stop()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatalf("serve: %v\n%s", err, stderr.String())
 	}
 
@@ -70,4 +57,34 @@ func TestServeSavesTokenUsesOnShutdown(t *testing.T) {
 	if lastUsed == nil {
 		t.Errorf("the token's last use was not saved on shutdown")
 	}
+}
+
+// serveInProcess runs "tokenboard serve" with args on a free loopback port, in this process,
+// until it listens. stop ends it and returns what Run returned; the server's log is stderr.
+func serveInProcess(t *testing.T, args ...string) (addr string, stop func() error, stderr *apptest.SyncBuffer) {
+	t.Helper()
+	stderr = &apptest.SyncBuffer{}
+	m := NewMain(strings.NewReader(""), io.Discard, stderr)
+	ready := make(chan string, 1)
+	m.Ready = func(addr string) { ready <- addr }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)) }()
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve: %v\n%s", err, stderr.String())
+	}
+	stopped := false
+	stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		return <-done
+	}
+	t.Cleanup(func() { stop() })
+	return addr, stop, stderr
 }
