@@ -10,9 +10,10 @@ import (
 	"hash/crc32"
 	"math"
 	"strconv"
-	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tokenboard/tokenboard/internal/memo"
 )
 
 // This file holds the three token formats (SPEC §2). Everything here is pure: generating a
@@ -418,8 +419,7 @@ func decodeOrgTokenPayload(raw string) (*OrgTokenPayload, error) {
 // bounded (full, it starts again). The zero value is ready to use; it is safe for concurrent
 // use.
 type TokenParser struct {
-	mu       sync.RWMutex
-	payloads map[string]*OrgTokenPayload
+	payloads memo.Bounded[string, *OrgTokenPayload]
 }
 
 // tokenParserMemory bounds the payloads a TokenParser keeps: more live org tokens in use at
@@ -436,20 +436,13 @@ func (tp *TokenParser) Parse(raw string) (ParsedToken, error) {
 		return ParsedToken{}, err
 	}
 	hash := HashToken(raw)
-	tp.mu.RLock()
-	p, ok := tp.payloads[hash]
-	tp.mu.RUnlock()
+	p, ok := tp.payloads.Get(hash)
 	if !ok {
 		var err error
 		if p, err = decodeOrgTokenPayload(raw); err != nil {
 			return ParsedToken{}, err
 		}
-		tp.mu.Lock()
-		if tp.payloads == nil || len(tp.payloads) >= tokenParserMemory {
-			tp.payloads = make(map[string]*OrgTokenPayload)
-		}
-		tp.payloads[hash] = p
-		tp.mu.Unlock()
+		tp.payloads.Put(hash, p, tokenParserMemory)
 	}
 	return ParsedToken{Kind: TokenOrg, Hash: hash, Payload: p}, nil
 }

@@ -199,8 +199,8 @@ func TestAPIChangesTakeEffectOnTheNextRequest(t *testing.T) {
 		mustGet(t, "/api/0/organizations/acme/", token, http.StatusOK)
 	})
 	t.Run("TheDetailFollowsRenameAndDemotion", func(t *testing.T) {
-		// The detail's JSON is kept per organization, scopes and role (renderings): a rename
-		// or a demotion is a new answer on the very next request.
+		// The detail's JSON is kept per organization, scopes and role (Endpoints.orgDetails): a
+		// rename or a demotion is a new answer on the very next request.
 		token := app.MintUserToken(t, "admin@acme.test", all, nil)
 		detail := func(want ...string) {
 			t.Helper()

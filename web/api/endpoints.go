@@ -15,6 +15,7 @@ import (
 	"github.com/tokenboard/tokenboard/internal/blob"
 	"github.com/tokenboard/tokenboard/internal/chunkupload"
 	"github.com/tokenboard/tokenboard/internal/core"
+	"github.com/tokenboard/tokenboard/internal/memo"
 	"github.com/tokenboard/tokenboard/internal/secretscan"
 	"github.com/tokenboard/tokenboard/web/session"
 )
@@ -78,7 +79,7 @@ type Endpoints struct {
 	// tokens parses bearer tokens, remembering org tokens' decoded payloads by hash.
 	tokens core.TokenParser
 	// orgDetails keeps the organization detail's JSON (GET /api/0/organizations/:org/).
-	orgDetails renderings[orgDetailKey]
+	orgDetails memo.Bounded[orgDetailKey, []byte]
 }
 
 // New returns the endpoints.

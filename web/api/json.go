@@ -319,3 +319,10 @@ func (b *jsonBody) err() error {
 	}
 	return &core.Error{Code: core.EINVALID, Message: "Invalid request.", Fields: b.errs}
 }
+
+// jsonLine is what Echo's c.JSON writes for v: its JSON and a newline. Handlers that keep an
+// answer's bytes (the organization detail, the release list's pages) render it with this.
+func jsonLine(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	return append(b, '\n'), err
+}

@@ -61,15 +61,25 @@ func (s *Endpoints) Orgs(c echo.Context) error {
 // Org answers GET /api/0/organizations/:org/.
 func (s *Endpoints) Org(c echo.Context) error {
 	o := currentAPIOrg(c)
-	body, err := s.orgDetails.get(orgDetailKey{*o.Org, o.Scopes, o.Role}, func() any { return s.orgDetailJSON(o) })
-	if err != nil {
-		return err
+	key := orgDetailKey{*o.Org, o.Scopes, o.Role}
+	body, ok := s.orgDetails.Get(key)
+	if !ok {
+		var err error
+		if body, err = jsonLine(s.orgDetailJSON(o)); err != nil {
+			return err
+		}
+		s.orgDetails.Put(key, body, maxOrgDetails)
 	}
 	return c.JSONBlob(http.StatusOK, body)
 }
 
+// maxOrgDetails bounds the organization details kept: one per organization, role and scope
+// set in use.
+const maxOrgDetails = 1024
+
 // orgDetailKey is everything the organization's detail reads: the organization as loaded,
-// and the caller's scopes and role in it.
+// and the caller's scopes and role in it. Equal keys give equal answers, and a rename or a
+// demotion is a new key, so a kept detail is never stale.
 type orgDetailKey struct {
 	org    core.Org
 	scopes core.ScopeSet
