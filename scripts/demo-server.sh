@@ -1,6 +1,12 @@
 # Sourced by the load scripts (loadtest.sh, writeload.sh, verifyflood.sh, fwdauth-load.sh): the
 # server they measure, the same way for each.
 #
+#   wrk_work_dir
+#
+# checks that wrk is installed, sets work to a fresh folder and an EXIT trap that kills the
+# server ($pid, once started) and removes the folder (scripts with more to clean up set their
+# own trap instead).
+#
 #   start_demo_server WORK BASE PORT [serve flags...]
 #
 # builds tokenboard and scripts/mint-tokens into WORK, seeds the demo data into WORK/data,
@@ -8,6 +14,12 @@
 # others mint-tokens prints), serves on 127.0.0.1:PORT with its log in WORK/server.log, sets
 # pid to the server's process id and waits until it answers /_health. The caller's EXIT trap
 # kills $pid.
+
+wrk_work_dir() {
+  command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)"; exit 1; }
+  work=$(mktemp -d)
+  trap 'if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
+}
 
 start_demo_server() {
   local work=$1 base=$2 port=$3

@@ -21,11 +21,8 @@ PORT=${PORT:-19321}
 DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-3}
 BASE="http://127.0.0.1:$PORT"
-work=$(mktemp -d)
-trap 'if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
-
-command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)"; exit 1; }
 . scripts/demo-server.sh
+wrk_work_dir
 
 start_demo_server "$work" "$BASE" "$PORT"
 

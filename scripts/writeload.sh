@@ -17,11 +17,8 @@ cd "$(dirname "$0")/.."
 PORT=${PORT:-19322}
 DURATION=${DURATION:-30s}
 BASE="http://127.0.0.1:$PORT"
-work=$(mktemp -d)
-trap 'if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
-
-command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)"; exit 1; }
 . scripts/demo-server.sh
+wrk_work_dir
 go build -o "$work/flood" ./scripts/flood
 start_demo_server "$work" "$BASE" "$PORT"
 
