@@ -63,12 +63,13 @@ func (s *Screens) newestReleaseProject(ctx context.Context, orgID int64, project
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range newest {
-		for _, rp := range r.Projects {
-			for i := range projects {
-				if projects[i].ID == rp.ID {
-					return &projects[i], nil
-				}
+	if len(newest) == 0 {
+		return &projects[0], nil
+	}
+	for _, rp := range newest[0].Projects {
+		for i := range projects {
+			if projects[i].ID == rp.ID {
+				return &projects[i], nil
 			}
 		}
 	}
